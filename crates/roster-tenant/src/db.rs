@@ -1,0 +1,298 @@
+//! The database handle: one `Db` over SQLite or PostgreSQL, chosen by the URL scheme, with the
+//! embedded migrations of each engine.
+
+use std::{fmt, path::PathBuf, str::FromStr, time::Duration};
+
+use sqlx::{
+    migrate::Migrator,
+    postgres::{PgConnectOptions, PgPoolOptions},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    PgPool, SqlitePool,
+};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// Which database engine a [`Db`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl fmt::Display for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        })
+    }
+}
+
+/// A parsed database URL. Displays with any password masked.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    raw: String,
+    engine: Engine,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot parse {url:?}: {reason}")]
+    InvalidUrl { url: String, reason: String },
+    #[error("cannot create the directory {path}: {source}")]
+    Directory {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open the database at {url}: {source}")]
+    Unreachable {
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("cannot apply the migrations: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, DbError> {
+        let invalid = |reason: &str| DbError::InvalidUrl {
+            url: mask_password(raw),
+            reason: reason.to_owned(),
+        };
+        let engine = if raw.starts_with("sqlite:") {
+            Engine::Sqlite
+        } else if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            Engine::Postgres
+        } else {
+            return Err(invalid("expected sqlite://PATH or postgres://USER@HOST/DATABASE"));
+        };
+        match engine {
+            Engine::Sqlite => {
+                SqliteConnectOptions::from_str(raw).map_err(|e| invalid(&e.to_string()))?;
+            }
+            Engine::Postgres => {
+                let parsed = url::Url::parse(raw).map_err(|e| invalid(&e.to_string()))?;
+                if parsed.host_str().unwrap_or("").is_empty() {
+                    return Err(invalid("the URL names no host"));
+                }
+                PgConnectOptions::from_str(raw).map_err(|e| invalid(&e.to_string()))?;
+            }
+        }
+        Ok(Self {
+            raw: raw.to_owned(),
+            engine,
+        })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// The unmasked URL, for connecting. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.raw
+    }
+
+    /// The SQLite file this URL names, if it is a file-backed SQLite URL.
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        if self.engine != Engine::Sqlite {
+            return None;
+        }
+        let rest = self.raw.trim_start_matches("sqlite:").trim_start_matches("//");
+        let path = rest.split('?').next().unwrap_or("");
+        (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&mask_password(&self.raw))
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+/// Replaces the password of a URL with `***`, leaving everything else readable.
+pub fn mask_password(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => raw.to_owned(),
+    }
+}
+
+/// How to open the pool.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    pub max_connections: u32,
+    pub connect_timeout: Duration,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            connect_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The database, shared by every part of Roster. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub(crate) pool: Pool,
+}
+
+/// Whether the database can serve requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readiness {
+    Ready,
+    Unreachable(String),
+    MigrationsPending { applied: Option<i64>, expected: i64 },
+}
+
+impl Db {
+    /// Opens the database (creating a SQLite file and its directory when missing).
+    pub async fn connect(url: &DatabaseUrl, options: &DbOptions) -> Result<Self, DbError> {
+        let unreachable = |source| DbError::Unreachable {
+            url: url.to_string(),
+            source,
+        };
+        let pool = match url.engine() {
+            Engine::Sqlite => {
+                if let Some(parent) = url.sqlite_file().as_deref().and_then(|f| f.parent()) {
+                    if !parent.as_os_str().is_empty() {
+                        std::fs::create_dir_all(parent).map_err(|source| DbError::Directory {
+                            path: parent.to_path_buf(),
+                            source,
+                        })?;
+                    }
+                }
+                let connect = SqliteConnectOptions::from_str(url.expose())
+                    .map_err(unreachable)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10));
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(options.max_connections)
+                    .acquire_timeout(options.connect_timeout)
+                    .connect_with(connect)
+                    .await
+                    .map_err(unreachable)?;
+                Pool::Sqlite(pool)
+            }
+            Engine::Postgres => {
+                let connect = PgConnectOptions::from_str(url.expose()).map_err(unreachable)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(options.max_connections)
+                    .acquire_timeout(options.connect_timeout)
+                    .connect_with(connect)
+                    .await
+                    .map_err(unreachable)?;
+                Pool::Postgres(pool)
+            }
+        };
+        Ok(Self { pool })
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self.pool {
+            Pool::Sqlite(_) => Engine::Sqlite,
+            Pool::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        match self.pool {
+            Pool::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Pool::Postgres(_) => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// Applies every embedded migration not yet applied.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        match &self.pool {
+            Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Answers whether the database responds and carries every embedded migration.
+    pub async fn readiness(&self) -> Readiness {
+        let expected = self.migrator().iter().map(|m| m.version).max().unwrap_or(0);
+        let sql = "select max(version) from _sqlx_migrations where success = true";
+        let applied: Result<Option<i64>, sqlx::Error> = match &self.pool {
+            Pool::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+            Pool::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+        };
+        match applied {
+            Ok(Some(v)) if v >= expected => Readiness::Ready,
+            Ok(applied) => Readiness::MigrationsPending { applied, expected },
+            Err(sqlx::Error::Database(e)) if e.message().contains("_sqlx_migrations") => {
+                Readiness::MigrationsPending {
+                    applied: None,
+                    expected,
+                }
+            }
+            Err(e) => Readiness::Unreachable(e.to_string()),
+        }
+    }
+
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// The pool, for the store modules (use [`with_pool!`](crate::with_pool)).
+    pub fn pools(&self) -> PoolRef<'_> {
+        match &self.pool {
+            Pool::Sqlite(pool) => PoolRef::Sqlite(pool),
+            Pool::Postgres(pool) => PoolRef::Postgres(pool),
+        }
+    }
+}
+
+/// A borrowed pool of either engine.
+pub enum PoolRef<'a> {
+    Sqlite(&'a SqlitePool),
+    Postgres(&'a PgPool),
+}
+
+/// Runs the same code against whichever pool the `Db` holds: the body is compiled once per
+/// engine, so one SQL text (with `$1` placeholders) serves both.
+#[macro_export]
+macro_rules! with_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db.pools() {
+            $crate::PoolRef::Sqlite($pool) => $body,
+            $crate::PoolRef::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// True when a database error is a unique-constraint violation, on either engine.
+pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+}

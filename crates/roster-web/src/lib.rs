@@ -1,0 +1,2 @@
+//! Roster's pages and outgoing email.
+#![forbid(unsafe_code)]

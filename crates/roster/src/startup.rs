@@ -1,0 +1,151 @@
+//! The composition root: opens the database, wires the services and binds the listener, so that
+//! tests can build the whole application on port 0 and talk to it at once.
+
+use std::{net::TcpListener, sync::Arc};
+
+use actix_web::{dev::Server, middleware::from_fn, web, App, HttpServer};
+use roster_tenant::{Clock, Db, DbError, DbOptions, SystemClock, Tenancy, TenancyConfig};
+
+use crate::{
+    observability::{self, Metrics},
+    settings::{SettingError, Settings},
+};
+
+/// Why Roster could not start: always names the setting at fault.
+#[derive(Debug, thiserror::Error)]
+#[error("{setting}: {message}")]
+pub struct StartupError {
+    pub setting: String,
+    pub message: String,
+}
+
+impl From<SettingError> for StartupError {
+    fn from(e: SettingError) -> Self {
+        Self {
+            setting: e.source_name,
+            message: e.message,
+        }
+    }
+}
+
+/// Opens the configured database and applies its migrations.
+pub async fn open_database(settings: &Settings) -> Result<Db, StartupError> {
+    let url = settings.database_url()?;
+    let setting = settings.database_setting_name().to_owned();
+    let options = DbOptions {
+        max_connections: settings.database_max_connections,
+        connect_timeout: settings.database_connect_timeout,
+    };
+    let db = Db::connect(&url, &options).await.map_err(|e| StartupError {
+        setting: setting.clone(),
+        message: describe_db_error(&e),
+    })?;
+    db.migrate().await.map_err(|e| StartupError {
+        setting,
+        message: describe_db_error(&e),
+    })?;
+    Ok(db)
+}
+
+fn describe_db_error(e: &DbError) -> String {
+    match e {
+        DbError::Unreachable { url, source } => format!("cannot reach the database at {url}: {}", root_cause(source)),
+        DbError::Directory { path, source } => {
+            format!("cannot create the data directory {}: {source}", path.display())
+        }
+        other => other.to_string(),
+    }
+}
+
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+pub fn tenancy_config(settings: &Settings) -> TenancyConfig {
+    TenancyConfig {
+        public_url: settings.public_url(),
+        token_cache_ttl: settings.token_cache_ttl,
+        token_cache_capacity: 10_000,
+        link_ttl: chrono::Duration::from_std(settings.link_ttl)
+            .unwrap_or_else(|_| chrono::Duration::days(7)),
+    }
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    tenancy: Tenancy,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with_clock(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartupError> {
+        let listener = TcpListener::bind(settings.listen).map_err(|e| StartupError {
+            setting: "ROSTER_LISTEN".into(),
+            message: match e.kind() {
+                std::io::ErrorKind::AddrInUse => format!("{} is already in use", settings.listen),
+                _ => format!("cannot listen on {}: {e}", settings.listen),
+            },
+        })?;
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+        let mut settings = settings;
+        if settings.public_url.is_none() && settings.listen.port() == 0 {
+            settings.public_url = Some(format!("http://{}:{port}", settings.listen.ip()));
+        }
+        let db = open_database(&settings).await?;
+        let tenancy = Tenancy::new(db.clone(), tenancy_config(&settings), clock);
+        let metrics = web::Data::new(Metrics::new());
+        let db_data = web::Data::new(db);
+        let tenancy_data = web::Data::new(tenancy.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(metrics.clone())
+                .app_data(db_data.clone())
+                .app_data(tenancy_data.clone())
+                .wrap(from_fn(observability::observe))
+                .configure(observability::configure)
+        })
+        .shutdown_timeout(settings.shutdown_timeout.as_secs())
+        .listen(listener)
+        .map_err(|e| StartupError {
+            setting: "ROSTER_LISTEN".into(),
+            message: e.to_string(),
+        })?
+        .run();
+        tracing::info!(
+            address = %settings.listen,
+            port,
+            public_url = %settings.public_url(),
+            database = %settings.database_url()?,
+            "roster is serving"
+        );
+        Ok(Self {
+            port,
+            server,
+            tenancy,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn tenancy(&self) -> &Tenancy {
+        &self.tenancy
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
