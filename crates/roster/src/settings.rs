@@ -213,7 +213,8 @@ impl Settings {
                     format!("line {line}: ")
                 })
                 .unwrap_or_default();
-            fail(format!("{position}{}", e.message()))
+            let message = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+            fail(format!("{position}{message}"))
         })?;
         for (key, value) in table {
             let field = FIELDS
