@@ -1,7 +1,19 @@
 //! SCIM 2.0 for Roster tenants.
 //!
 //! `proto` is the protocol alone (resources, schemas, filters, PATCH, error bodies) with no
-//! transport or storage in it, so it can be tested and fuzzed on its own.
+//! transport or storage in it, so it can be tested and fuzzed on its own. The rest serves it:
+//! `store` keeps each tenant's directory, `http` answers the identity providers, and
+//! `request_log` remembers what they sent.
 #![forbid(unsafe_code)]
 
+mod http;
 pub mod proto;
+mod request_log;
+mod service;
+mod status;
+mod store;
+mod users;
+
+pub use request_log::RequestLogEntry;
+pub use service::{Scim, ScimConfig};
+pub use status::{ChecklistStep, TenantStatus};

@@ -82,7 +82,7 @@ impl Tenancy {
         &self.inner.config
     }
 
-    pub(crate) fn now(&self) -> DateTime<Utc> {
+    pub fn now(&self) -> DateTime<Utc> {
         self.inner.clock.now()
     }
 

@@ -33,6 +33,11 @@ pub struct Settings {
     pub vendor_name: String,
     pub smtp_url: Option<SecretString>,
     pub shutdown_timeout: Duration,
+    pub scim_rate_limit: u32,
+    pub scim_rate_burst: u32,
+    pub scim_body_limit: usize,
+    pub scim_max_results: usize,
+    pub request_log_retention: Duration,
 }
 
 impl Default for Settings {
@@ -51,6 +56,11 @@ impl Default for Settings {
             vendor_name: "Roster".into(),
             smtp_url: None,
             shutdown_timeout: Duration::from_secs(30),
+            scim_rate_limit: 1000,
+            scim_rate_burst: 2000,
+            scim_body_limit: 1024 * 1024,
+            scim_max_results: 1000,
+            request_log_retention: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }
@@ -139,7 +149,35 @@ const FIELDS: &[Field] = &[
         s.shutdown_timeout = duration(v)?;
         Ok(())
     }},
+    Field { key: "scim_rate_limit", secret: false, apply: |s, v| {
+        s.scim_rate_limit = positive(v)?;
+        Ok(())
+    }},
+    Field { key: "scim_rate_burst", secret: false, apply: |s, v| {
+        s.scim_rate_burst = positive(v)?;
+        Ok(())
+    }},
+    Field { key: "scim_body_limit", secret: false, apply: |s, v| {
+        s.scim_body_limit = positive(v)? as usize;
+        Ok(())
+    }},
+    Field { key: "scim_max_results", secret: false, apply: |s, v| {
+        s.scim_max_results = positive(v)? as usize;
+        Ok(())
+    }},
+    Field { key: "request_log_retention", secret: false, apply: |s, v| {
+        s.request_log_retention = duration(v)?;
+        Ok(())
+    }},
 ];
+
+fn positive(v: &str) -> Result<u32, String> {
+    v.trim()
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{v:?} is not a positive whole number"))
+}
 
 /// Environment variables of ours that are not settings.
 const OTHER_VARIABLES: &[&str] = &["ROSTER_CONFIG"];
@@ -183,6 +221,12 @@ impl Settings {
                 source_name: name.clone(),
                 message,
             };
+            if let Some(field) = field {
+                let file_variable = format!("{}_FILE", env_name(field.key));
+                if env.contains_key(&file_variable) {
+                    return Err(fail(format!("set {name} or {file_variable}, not both")));
+                }
+            }
             match (field, file_field) {
                 (Some(field), _) => (field.apply)(&mut settings, value).map_err(fail)?,
                 (None, Some(field)) => {
@@ -292,6 +336,11 @@ impl fmt::Display for Settings {
             ("vendor_name", self.vendor_name.clone()),
             ("smtp_url", masked_url(&self.smtp_url)),
             ("shutdown_timeout", humantime::format_duration(self.shutdown_timeout).to_string()),
+            ("scim_rate_limit", self.scim_rate_limit.to_string()),
+            ("scim_rate_burst", self.scim_rate_burst.to_string()),
+            ("scim_body_limit", self.scim_body_limit.to_string()),
+            ("scim_max_results", self.scim_max_results.to_string()),
+            ("request_log_retention", humantime::format_duration(self.request_log_retention).to_string()),
         ];
         for (key, value) in rows {
             let secret = FIELDS.iter().any(|f| f.key == key && f.secret);

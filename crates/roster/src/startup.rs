@@ -3,8 +3,15 @@
 
 use std::{net::TcpListener, sync::Arc};
 
-use actix_web::{dev::Server, middleware::from_fn, web, App, HttpServer};
+use actix_web::{
+    dev::Server,
+    middleware::{from_fn, NormalizePath},
+    web, App, HttpServer,
+};
+use roster_scim::{Scim, ScimConfig};
 use roster_tenant::{Clock, Db, DbError, DbOptions, SystemClock, Tenancy, TenancyConfig};
+use roster_web::{Web, WebConfig};
+use tokio::{sync::watch, task::JoinHandle};
 
 use crate::{
     observability::{self, Metrics},
@@ -75,10 +82,23 @@ pub fn tenancy_config(settings: &Settings) -> TenancyConfig {
     }
 }
 
+pub fn scim_config(settings: &Settings) -> ScimConfig {
+    ScimConfig {
+        max_results: settings.scim_max_results,
+        body_limit: settings.scim_body_limit,
+        rate_limit_per_second: settings.scim_rate_limit,
+        rate_limit_burst: settings.scim_rate_burst,
+        request_log_retention: settings.request_log_retention,
+    }
+}
+
 pub struct Application {
     port: u16,
     server: Server,
     tenancy: Tenancy,
+    scim: Scim,
+    shutdown: watch::Sender<bool>,
+    workers: Vec<JoinHandle<()>>,
 }
 
 impl Application {
@@ -104,16 +124,36 @@ impl Application {
         }
         let db = open_database(&settings).await?;
         let tenancy = Tenancy::new(db.clone(), tenancy_config(&settings), clock);
+        let scim = Scim::new(tenancy.clone(), scim_config(&settings));
+        let web_config = WebConfig {
+            vendor_name: settings.vendor_name.clone(),
+            public_url: settings.public_url(),
+            data_dir: settings.data_dir.clone(),
+            smtp_url: settings.smtp_url.clone(),
+        };
+        let pages = Web::new(web_config, tenancy.clone(), scim.clone()).map_err(|e| StartupError {
+            setting: "web".into(),
+            message: e.to_string(),
+        })?;
+        let (shutdown, stopping) = watch::channel(false);
+        let workers = vec![
+            scim.spawn_workers(stopping.clone()),
+            pages.spawn_workers(stopping),
+        ];
         let metrics = web::Data::new(Metrics::new());
         let db_data = web::Data::new(db);
         let tenancy_data = web::Data::new(tenancy.clone());
+        let scim_service = scim.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(metrics.clone())
                 .app_data(db_data.clone())
                 .app_data(tenancy_data.clone())
+                .wrap(NormalizePath::trim())
                 .wrap(from_fn(observability::observe))
                 .configure(observability::configure)
+                .configure(|cfg| scim_service.configure(cfg))
+                .configure(|cfg| pages.configure(cfg))
         })
         .shutdown_timeout(settings.shutdown_timeout.as_secs())
         .listen(listener)
@@ -133,6 +173,9 @@ impl Application {
             port,
             server,
             tenancy,
+            scim,
+            shutdown,
+            workers,
         })
     }
 
@@ -144,8 +187,18 @@ impl Application {
         &self.tenancy
     }
 
-    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    pub fn scim(&self) -> &Scim {
+        &self.scim
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish and the background
+    /// workers finish their current job (the request log is flushed).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        let _ = self.shutdown.send(true);
+        for worker in self.workers {
+            let _ = worker.await;
+        }
+        served
     }
 }

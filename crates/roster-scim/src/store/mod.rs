@@ -1,0 +1,4 @@
+//! Each tenant's directory in the database. Every function takes the tenant-scoped handle and
+//! carries its tenant id into every statement.
+
+pub(crate) mod users;

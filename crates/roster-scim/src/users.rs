@@ -1,0 +1,341 @@
+//! The Users resource: create, read, replace, patch, delete and list, on top of the protocol
+//! core and the store. Optimistic versions make every write atomic against concurrent ones.
+
+use std::cmp::Ordering;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use roster_tenant::TenantScope;
+use serde_json::{json, Map, Value};
+
+use crate::{
+    http::error::{ApiError, ApiResult},
+    proto::{
+        filter::{CompValue, Filter},
+        list::{ListQuery, SortOrder},
+        patch::{self, PatchRequest},
+        path::AttrPath,
+        projection,
+        schema::USER,
+        user::{is_member_active, prepare_user},
+        ScimError,
+    },
+    store::users::{self as store, Lookup, StoreError, UserKeys, UserRow},
+};
+
+/// How often a PATCH is retried when a concurrent write changed the user in between.
+const PATCH_ATTEMPTS: usize = 8;
+
+pub(crate) fn etag(version: i64) -> String {
+    format!("W/\"{version}\"")
+}
+
+/// The version an `If-Match` header demands; `None` for `*` or no header.
+pub(crate) fn parse_if_match(header: Option<&str>) -> ApiResult<Option<i64>> {
+    let Some(value) = header.map(str::trim) else {
+        return Ok(None);
+    };
+    if value == "*" {
+        return Ok(None);
+    }
+    value
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .parse()
+        .map(Some)
+        .map_err(|_| ScimError::precondition_failed(format!("If-Match {value} names no version of this resource")).into())
+}
+
+fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// The full SCIM resource of a stored user.
+pub(crate) fn resource(row: &UserRow, base_url: &str) -> Value {
+    let mut doc = row.doc.0.clone();
+    if let Some(obj) = doc.as_object_mut() {
+        obj.insert("id".into(), json!(row.id));
+        obj.insert(
+            "meta".into(),
+            json!({
+                "resourceType": "User",
+                "created": timestamp(row.created_at),
+                "lastModified": timestamp(row.updated_at),
+                "location": format!("{base_url}/Users/{}", row.id),
+                "version": etag(row.version),
+            }),
+        );
+    }
+    doc
+}
+
+fn keys(doc: &Value) -> UserKeys {
+    let text = |k: &str| doc.get(k).and_then(Value::as_str).map(str::to_owned);
+    let mut emails: Vec<String> = doc
+        .get("emails")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|e| e.get("value").and_then(Value::as_str))
+                .map(str::to_lowercase)
+                .collect()
+        })
+        .unwrap_or_default();
+    emails.sort();
+    emails.dedup();
+    UserKeys {
+        user_name: text("userName").unwrap_or_default(),
+        external_id: text("externalId"),
+        active: is_member_active(doc),
+        emails,
+    }
+}
+
+fn taken(doc: &Value) -> ApiError {
+    let name = doc.get("userName").and_then(Value::as_str).unwrap_or_default();
+    ScimError::uniqueness(format!("a user with userName \"{name}\" already exists in this tenant")).into()
+}
+
+fn not_found(id: &str) -> ApiError {
+    ScimError::not_found(format!("no user with id \"{id}\" in this tenant")).into()
+}
+
+fn store_error(e: StoreError, doc: &Value) -> ApiError {
+    match e {
+        StoreError::Taken => taken(doc),
+        StoreError::Db(e) => e.into(),
+    }
+}
+
+pub(crate) async fn create(scope: &TenantScope, body: Value, now: DateTime<Utc>) -> ApiResult<UserRow> {
+    let doc = prepare_user(body)?;
+    let id = uuid::Uuid::now_v7().to_string();
+    store::insert(scope, &id, &keys(&doc), &doc, now)
+        .await
+        .map_err(|e| store_error(e, &doc))?;
+    Ok(UserRow {
+        id,
+        doc: sqlx::types::Json(doc),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+pub(crate) async fn get(scope: &TenantScope, id: &str) -> ApiResult<UserRow> {
+    store::get(scope, id).await?.ok_or_else(|| not_found(id))
+}
+
+/// What a write did, for the request log and the setup page's checklist.
+fn event(before: &Value, after: &Value) -> &'static str {
+    match (is_member_active(before), is_member_active(after)) {
+        (true, false) => "user deactivated",
+        (false, true) => "user reactivated",
+        _ => "user updated",
+    }
+}
+
+fn check_version(row: &UserRow, if_match: Option<i64>) -> ApiResult<()> {
+    match if_match {
+        Some(v) if v != row.version => Err(ScimError::precondition_failed(format!(
+            "the user is at version {}, not {v}; read it again",
+            etag(row.version)
+        ))
+        .into()),
+        _ => Ok(()),
+    }
+}
+
+async fn write(
+    scope: &TenantScope,
+    current: UserRow,
+    doc: Value,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<(UserRow, &'static str)>> {
+    let what = event(&current.doc.0, &doc);
+    if doc == current.doc.0 {
+        return Ok(Some((current, what)));
+    }
+    let updated = store::update(scope, &current.id, current.version, &keys(&doc), &doc, now)
+        .await
+        .map_err(|e| store_error(e, &doc))?;
+    Ok(updated.then(|| {
+        let row = UserRow {
+            doc: sqlx::types::Json(doc),
+            version: current.version + 1,
+            updated_at: now,
+            ..current
+        };
+        (row, what)
+    }))
+}
+
+pub(crate) async fn replace(
+    scope: &TenantScope,
+    id: &str,
+    body: Value,
+    if_match: Option<i64>,
+    now: DateTime<Utc>,
+) -> ApiResult<(UserRow, &'static str)> {
+    let doc = prepare_user(body)?;
+    for _ in 0..PATCH_ATTEMPTS {
+        let current = get(scope, id).await?;
+        check_version(&current, if_match)?;
+        if let Some(done) = write(scope, current, doc.clone(), now).await? {
+            return Ok(done);
+        }
+    }
+    Err(ScimError::new(409, None, "the user kept changing while Roster replaced it; retry").into())
+}
+
+pub(crate) async fn patch(
+    scope: &TenantScope,
+    id: &str,
+    request: &PatchRequest,
+    if_match: Option<i64>,
+    now: DateTime<Utc>,
+) -> ApiResult<(UserRow, &'static str)> {
+    for _ in 0..PATCH_ATTEMPTS {
+        let current = get(scope, id).await?;
+        check_version(&current, if_match)?;
+        let mut doc = current.doc.0.clone();
+        if let Some(obj) = doc.as_object_mut() {
+            obj.insert("id".into(), json!(current.id));
+        }
+        patch::apply(&mut doc, request, &USER)?;
+        let doc = prepare_user(doc)?;
+        if let Some(done) = write(scope, current, doc, now).await? {
+            return Ok(done);
+        }
+    }
+    Err(ScimError::new(409, None, "the user kept changing while Roster patched it; retry").into())
+}
+
+pub(crate) async fn delete(scope: &TenantScope, id: &str, if_match: Option<i64>) -> ApiResult<()> {
+    if let Some(version) = if_match {
+        check_version(&get(scope, id).await?, Some(version))?;
+    }
+    if store::delete(scope, id, if_match).await? {
+        Ok(())
+    } else if if_match.is_some() && store::get(scope, id).await?.is_some() {
+        Err(ScimError::precondition_failed("the user changed meanwhile; read it again").into())
+    } else {
+        Err(not_found(id))
+    }
+}
+
+/// An index that finds every user the filter can match, if there is one.
+fn lookup_for(filter: &Filter) -> Option<Lookup> {
+    if let Filter::And(left, right) = filter {
+        return lookup_for(left).or_else(|| lookup_for(right));
+    }
+    let (path, value) = filter.simple_eq()?;
+    let CompValue::String(value) = value else {
+        return None;
+    };
+    let value = value.clone();
+    match path.as_str() {
+        "userName" => Some(Lookup::UserName(value)),
+        "externalId" => Some(Lookup::ExternalId(value)),
+        "id" => Some(Lookup::Id(value)),
+        "emails.value" => Some(Lookup::Email(value)),
+        _ => None,
+    }
+}
+
+/// A page of users as the query asks, with the total number that match.
+pub(crate) async fn list(scope: &TenantScope, query: &ListQuery, base_url: &str) -> ApiResult<(usize, Vec<Value>)> {
+    let sort_in_store = query.sort_by.as_ref().map_or(Some(false), |p| {
+        (p.urn.is_none() && p.sub.is_none() && p.name.eq_ignore_ascii_case("userName")).then_some(true)
+    });
+    let descending = query.sort_order == SortOrder::Descending;
+    let (total, mut resources) = match (&query.filter, sort_in_store) {
+        (None, Some(by_user_name)) => {
+            let total = store::count(scope).await?;
+            let rows = if query.count == 0 {
+                Vec::new()
+            } else {
+                store::page(scope, by_user_name, descending, query.offset() as i64, query.count as i64).await?
+            };
+            let resources = rows.iter().map(|r| resource(r, base_url)).collect();
+            (usize::try_from(total).unwrap_or(0), resources)
+        }
+        (filter, _) => {
+            let mut matching = Vec::new();
+            let mut keep = |row: UserRow| {
+                let resource = resource(&row, base_url);
+                if filter.as_ref().is_none_or(|f| f.matches(&resource, &USER)) {
+                    matching.push(resource);
+                }
+            };
+            match filter.as_ref().and_then(lookup_for) {
+                Some(lookup) => store::find(scope, &lookup).await?.into_iter().for_each(&mut keep),
+                None => store::scan(scope, &mut keep).await?,
+            }
+            if let Some(path) = &query.sort_by {
+                matching.sort_by(|a, b| compare(sort_key(a, path), sort_key(b, path), descending));
+            }
+            let total = matching.len();
+            let page = matching.into_iter().skip(query.offset()).take(query.count).collect();
+            (total, page)
+        }
+    };
+    for resource in &mut resources {
+        projection::project(resource, &query.attributes, &query.excluded_attributes, &USER);
+    }
+    Ok((total, resources))
+}
+
+#[derive(Debug, PartialEq, PartialOrd)]
+enum SortKey {
+    Bool(bool),
+    Number(f64),
+    Text(String),
+}
+
+/// The value a resource sorts by: the attribute's (primary or first) value, case-folded.
+fn sort_key(resource: &Value, path: &AttrPath) -> Option<SortKey> {
+    let start = match &path.urn {
+        Some(urn) => resource.get(urn.as_str())?,
+        None => resource,
+    };
+    let mut value = get_ci(start, &path.name)?;
+    if let Value::Array(items) = value {
+        value = items
+            .iter()
+            .find(|i| i.get("primary").and_then(Value::as_bool) == Some(true))
+            .or_else(|| items.first())?;
+    }
+    let sub = path.sub.as_deref().or(value.is_object().then_some("value"));
+    if let Some(sub) = sub {
+        value = get_ci(value, sub)?;
+    }
+    match value {
+        Value::Bool(b) => Some(SortKey::Bool(*b)),
+        Value::Number(n) => n.as_f64().map(SortKey::Number),
+        Value::String(s) => Some(SortKey::Text(s.to_lowercase())),
+        _ => None,
+    }
+}
+
+fn get_ci<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+    let obj: &Map<String, Value> = value.as_object()?;
+    obj.get(key)
+        .or_else(|| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+}
+
+/// Ascending or descending, with resources that lack the value always last.
+fn compare(a: Option<SortKey>, b: Option<SortKey>, descending: bool) -> Ordering {
+    match (a, b) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Greater,
+        (Some(_), None) => Ordering::Less,
+        (Some(a), Some(b)) => {
+            let order = a.partial_cmp(&b).unwrap_or(Ordering::Equal);
+            if descending {
+                order.reverse()
+            } else {
+                order
+            }
+        }
+    }
+}
