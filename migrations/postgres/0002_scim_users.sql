@@ -31,7 +31,7 @@ create table scim_requests (
     at timestamptz not null,
     method text not null,
     path text not null,
-    status integer not null,
+    status bigint not null,
     error_class text,
     event text,
     detail text,

@@ -174,7 +174,7 @@ impl RequestLog {
         Ok(())
     }
 
-    async fn enforce_retention(&self, retention: Duration) {
+    pub async fn enforce_retention(&self, retention: Duration) {
         let Ok(age) = chrono::Duration::from_std(retention) else {
             return;
         };
@@ -191,11 +191,6 @@ impl RequestLog {
             Ok(deleted) => tracing::info!(deleted, "request log entries past retention deleted"),
             Err(error) => tracing::error!(%error, "could not enforce the request log retention"),
         }
-    }
-
-    #[cfg(test)]
-    pub(crate) async fn enforce_retention_now(&self, retention: Duration) {
-        self.enforce_retention(retention).await;
     }
 }
 

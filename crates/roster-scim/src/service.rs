@@ -89,6 +89,12 @@ impl Scim {
         self.inner.log.flush().await;
     }
 
+    /// Deletes request-log entries older than the retention setting (the worker does this
+    /// hourly).
+    pub async fn apply_request_log_retention(&self) {
+        self.inner.log.enforce_retention(self.inner.config.request_log_retention).await;
+    }
+
     /// Forgets the rate-limit state of tenants that have been quiet (bounded memory).
     pub fn shrink_rate_limiter(&self) {
         self.inner.limiter.retain_recent();

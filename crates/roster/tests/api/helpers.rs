@@ -9,6 +9,7 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub tenancy: Tenancy,
+    pub scim: roster_scim::Scim,
     #[allow(dead_code)] // for the tests that move time
     pub clock: Arc<ManualClock>,
 }
@@ -34,6 +35,7 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
         .expect("the application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let tenancy = app.tenancy().clone();
+    let scim = app.scim().clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -42,6 +44,7 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
             .build()
             .unwrap(),
         tenancy,
+        scim,
         clock,
     }
 }

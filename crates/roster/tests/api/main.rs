@@ -3,4 +3,9 @@
 mod cli;
 mod health;
 mod helpers;
+mod okta;
+mod scim_isolation;
+mod scim_protocol;
+mod scim_support;
+mod scim_users;
 mod startup_errors;
