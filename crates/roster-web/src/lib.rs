@@ -2,12 +2,25 @@
 //! status) and the outbox that sends mail through lettre.
 #![forbid(unsafe_code)]
 
-use std::path::PathBuf;
+mod assets;
+mod csrf;
+mod error;
+mod fields;
+mod mail;
+mod outbox;
+mod security;
+mod setup;
+mod status_view;
+
+use std::{net::IpAddr, num::NonZeroU32, path::PathBuf, sync::Arc};
 
 use actix_web::web;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use roster_scim::Scim;
 use roster_tenant::Tenancy;
 use secrecy::SecretString;
+
+pub use error::PageError;
 
 #[derive(Debug, Clone)]
 pub struct WebConfig {
@@ -17,38 +30,76 @@ pub struct WebConfig {
     pub smtp_url: Option<SecretString>,
 }
 
+/// Why the web capability could not start: names the setting at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
     #[error("{setting}: {message}")]
     Setting { setting: String, message: String },
 }
 
+/// Requests per client address to `/setup/…`: a burst, then one a second.
+const SETUP_BURST: u32 = 30;
+
 /// The web capability: pages and mail.
 #[derive(Clone)]
 pub struct Web {
-    #[allow(dead_code)]
-    config: WebConfig,
-    #[allow(dead_code)]
-    tenancy: Tenancy,
-    #[allow(dead_code)]
-    scim: Scim,
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub config: WebConfig,
+    pub tenancy: Tenancy,
+    pub scim: Scim,
+    pub limiter: DefaultKeyedRateLimiter<IpAddr>,
+    pub mailer: outbox::Mailer,
+    /// Wakes the outbox worker when a message was just queued.
+    pub wake: tokio::sync::Notify,
+    /// Whether pages are served over https (the CSRF cookie is `Secure` then).
+    pub https: bool,
 }
 
 impl Web {
     pub fn new(config: WebConfig, tenancy: Tenancy, scim: Scim) -> Result<Self, WebError> {
-        Ok(Self { config, tenancy, scim })
+        let mut config = config;
+        config.public_url = config.public_url.trim_end_matches('/').to_owned();
+        let mailer = outbox::Mailer::new(&config)?;
+        let quota = Quota::per_second(NonZeroU32::MIN)
+            .allow_burst(NonZeroU32::new(SETUP_BURST).unwrap_or(NonZeroU32::MIN));
+        let https = config.public_url.starts_with("https://");
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config,
+                tenancy,
+                scim,
+                limiter: RateLimiter::keyed(quota),
+                mailer,
+                wake: tokio::sync::Notify::new(),
+                https,
+            }),
+        })
     }
 
-    /// Registers the pages.
-    pub fn configure(&self, _cfg: &mut web::ServiceConfig) {}
+    /// Registers the pages and their assets.
+    pub fn configure(&self, cfg: &mut web::ServiceConfig) {
+        setup::configure(cfg, self.clone());
+        assets::configure(cfg);
+    }
 
-    /// Starts the background work (the outbox); stops when `shutdown` changes.
+    /// Starts the background work (the outbox); stops when `shutdown` changes, after the
+    /// message in hand.
     pub fn spawn_workers(
         &self,
-        mut shutdown: tokio::sync::watch::Receiver<bool>,
+        shutdown: tokio::sync::watch::Receiver<bool>,
     ) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            let _ = shutdown.changed().await;
-        })
+        let this = self.clone();
+        tokio::spawn(async move { outbox::run_worker(this, shutdown).await })
+    }
+
+    pub(crate) fn vendor(&self) -> &str {
+        &self.inner.config.vendor_name
+    }
+
+    pub(crate) fn tenancy(&self) -> &Tenancy {
+        &self.inner.tenancy
     }
 }

@@ -1,6 +1,8 @@
 //! The `roster` application over HTTP and its command line, on SQLite and PostgreSQL.
 
+mod browser;
 mod cli;
+mod email;
 mod health;
 mod helpers;
 mod okta;
@@ -8,4 +10,5 @@ mod scim_isolation;
 mod scim_protocol;
 mod scim_support;
 mod scim_users;
+mod setup_page;
 mod startup_errors;
