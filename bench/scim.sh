@@ -50,11 +50,24 @@ run_wrk() {
     "$([ "$errors" -gt 0 ] && echo "  (errors seen)")"
 }
 
-seed() { # seed URL TOKEN PREFIX COUNT FIRST
-  local out
-  out="$(env BENCH_TOKEN="$2" BENCH_PREFIX="$3" BENCH_QUOTA="$4" BENCH_FIRST="$5" \
-    taskset -c "$client_cpu" wrk -t1 -c32 -d600s -s bench/lua/create.lua "$1" 2>&1)"
-  awk '/Requests\/sec/ {print $2}' <<<"$out"
+total_users() { # total_users URL TOKEN
+  curl -sf -H "Authorization: Bearer $2" "$1/Users?count=0" | python3 -c 'import json,sys; print(json.load(sys.stdin)["totalResults"])'
+}
+
+# seed URL TOKEN PREFIX COUNT: creates users PREFIX0.. until the tenant has COUNT of them, in
+# timed wrk runs sized by the rate measured so far; prints the creation rate (users/s).
+seed() {
+  local url="$1" token="$2" prefix="$3" target="$4" have seconds=2 rate=0 out
+  have="$(total_users "$url" "$token")"
+  while [ "$have" -lt "$target" ]; do
+    out="$(env BENCH_TOKEN="$token" BENCH_PREFIX="$prefix" BENCH_FIRST="$have" \
+      taskset -c "$client_cpu" wrk -t1 -c32 -d"${seconds}s" -s bench/lua/create.lua "$url" 2>&1)"
+    rate="$(awk '/Requests\/sec/ {printf "%d", $2}' <<<"$out")"
+    have="$(total_users "$url" "$token")"
+    seconds=$(( (target - have) / (rate > 0 ? rate : 1) ))
+    seconds=$(( seconds < 1 ? 1 : (seconds > 30 ? 30 : seconds) ))
+  done
+  echo "$rate"
 }
 
 fetch_ids() { # fetch_ids URL TOKEN FILE
@@ -92,12 +105,12 @@ for engine in "${engines[@]}"; do
   base="http://127.0.0.1:$port/scim/v2/bench"
   token="${tokens[0]}"
   echo "== $engine ($(nproc) cores; server on cpu $server_cpu, wrk on cpu $client_cpu; $DURATION per run)"
-  seed "http://127.0.0.1:$port/scim/v2/other-a" "${tokens[1]}" other 10000 0 >/dev/null
-  seed "http://127.0.0.1:$port/scim/v2/other-b" "${tokens[2]}" other 10000 0 >/dev/null
-  seed "$base" "$token" user 1000 0 >/dev/null
+  seed "http://127.0.0.1:$port/scim/v2/other-a" "${tokens[1]}" other 10000 >/dev/null
+  seed "http://127.0.0.1:$port/scim/v2/other-b" "${tokens[2]}" other 10000 >/dev/null
+  seed "$base" "$token" user 1000 >/dev/null
   run_wrk "filter userName eq (1,000 users)" filter.lua "$base" BENCH_TOKEN="$token" BENCH_USERS=1000
-  rate="$(seed "$base" "$token" user "$((USERS - 1000))" 1000)"
-  printf '%-34s %10s users/s (seeding %s users, 32 connections)\n' "POST create (seed)" "$rate" "$((USERS - 1000))"
+  rate="$(seed "$base" "$token" user "$USERS")"
+  printf '%-34s %10s users/s (while seeding to %s users)\n' "POST create (seed)" "$rate" "$USERS"
   fetch_ids "$base" "$token" "$dir/ids"
   export BENCH_IDS="$dir/ids"
   total="$(wc -l <"$dir/ids")"

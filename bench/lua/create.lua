@@ -1,25 +1,16 @@
--- POST /Users with fresh userNames. With BENCH_QUOTA set, each thread stops after creating
--- that many users (used to seed the directory; run it with -t1 so the names never collide).
+-- POST /Users with fresh userNames. With BENCH_FIRST set, the names are PREFIX{FIRST},
+-- PREFIX{FIRST+1}, … (used to seed the directory; run it with -t1 so they never collide).
 dofile(os.getenv("BENCH_LUA") .. "/common.lua")
 local prefix = os.getenv("BENCH_PREFIX") or "user"
-local first = tonumber(os.getenv("BENCH_FIRST") or "0")
-local quota = tonumber(os.getenv("BENCH_QUOTA") or "0")
-local threads = {}
-local next_thread = 0
+local first = tonumber(os.getenv("BENCH_FIRST") or "-1")
 
-function setup(thread)
-  thread:set("index", next_thread)
-  next_thread = next_thread + 1
-  threads[#threads + 1] = thread
-end
-
-local sent, done = 0, 0
+local sent = 0
 request = function()
   local n
-  if quota > 0 then
+  if first >= 0 then
     n = first + sent
   else
-    n = string.format("%d-%d-%d", index, os.time(), sent) .. math.random(1000000)
+    n = string.format("%d-%d-", os.time(), sent) .. math.random(1000000)
   end
   sent = sent + 1
   local name = prefix .. n .. "@bench.example"
@@ -36,6 +27,4 @@ response = function(status, _, _)
     counted = counted + 1
     io.stderr:write("unexpected status " .. status .. "\n")
   end
-  done = done + 1
-  if quota > 0 and done >= quota then wrk.thread:stop() end
 end

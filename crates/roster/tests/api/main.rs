@@ -1,9 +1,11 @@
 //! The `roster` application over HTTP and its command line, on SQLite and PostgreSQL.
 
 mod cli;
+mod entra;
 mod health;
 mod helpers;
 mod okta;
+mod scim_groups;
 mod scim_isolation;
 mod scim_protocol;
 mod scim_support;
