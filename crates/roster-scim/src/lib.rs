@@ -8,7 +8,9 @@
 
 mod http;
 pub mod proto;
+mod groups;
 mod request_log;
+mod resource;
 mod service;
 mod status;
 mod store;

@@ -52,7 +52,7 @@ impl Scim {
     /// The tenant's status as of the last request-log flush (at most a second old).
     pub async fn status(&self, scope: &TenantScope) -> Result<TenantStatus, sqlx::Error> {
         let tenant_id = scope.tenant_id();
-        let (activity, counts, events) = with_pool!(scope.db(), pool => {
+        let (activity, counts, groups, events) = with_pool!(scope.db(), pool => {
             let activity = sqlx::query_as::<_, TenantActivity>(
                 "select first_request_at, last_request_at, last_error, last_error_at \
                  from tenants where id = $1",
@@ -66,6 +66,10 @@ impl Scim {
             .bind(tenant_id)
             .fetch_all(pool)
             .await?;
+            let groups: i64 = sqlx::query_scalar("select count(*) from scim_groups where tenant_id = $1")
+                .bind(tenant_id)
+                .fetch_one(pool)
+                .await?;
             let events: Vec<(String, DateTime<Utc>)> = sqlx::query_as(
                 "select event, min(at) from scim_requests \
                  where tenant_id = $1 and event is not null group by event",
@@ -73,7 +77,7 @@ impl Scim {
             .bind(tenant_id)
             .fetch_all(pool)
             .await?;
-            (activity, counts, events)
+            (activity, counts, groups, events)
         });
         let count = |active: bool| counts.iter().find(|(a, _)| *a == active).map_or(0, |(_, n)| *n);
         let checklist = CHECKLIST
@@ -93,7 +97,7 @@ impl Scim {
             last_request_at: activity.last_request_at,
             users_active: count(true),
             users_inactive: count(false),
-            groups: 0,
+            groups,
             last_error: activity.last_error,
             last_error_at: activity.last_error_at,
             checklist,

@@ -1,11 +1,9 @@
 //! The Users resource: create, read, replace, patch, delete and list, on top of the protocol
 //! core and the store. Optimistic versions make every write atomic against concurrent ones.
 
-use std::cmp::Ordering;
-
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use roster_tenant::TenantScope;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::{
     http::error::{ApiError, ApiResult},
@@ -13,47 +11,35 @@ use crate::{
         filter::{CompValue, Filter},
         list::{ListQuery, SortOrder},
         patch::{self, PatchRequest},
-        path::AttrPath,
         projection,
         schema::USER,
         user::{is_member_active, prepare_user},
         ScimError,
     },
-    store::users::{self as store, Lookup, StoreError, UserKeys, UserRow},
+    resource::{compare, etag, sort_key, timestamp},
+    store::{
+        groups,
+        users::{self as store, Lookup, StoreError, UserKeys, UserRow},
+    },
 };
 
 /// How often a PATCH is retried when a concurrent write changed the user in between.
 const PATCH_ATTEMPTS: usize = 8;
 
-pub(crate) fn etag(version: i64) -> String {
-    format!("W/\"{version}\"")
-}
-
-/// The version an `If-Match` header demands; `None` for `*` or no header.
-pub(crate) fn parse_if_match(header: Option<&str>) -> ApiResult<Option<i64>> {
-    let Some(value) = header.map(str::trim) else {
-        return Ok(None);
-    };
-    if value == "*" {
-        return Ok(None);
-    }
-    value
-        .trim_start_matches("W/")
-        .trim_matches('"')
-        .parse()
-        .map(Some)
-        .map_err(|_| ScimError::precondition_failed(format!("If-Match {value} names no version of this resource")).into())
-}
-
-fn timestamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-/// The full SCIM resource of a stored user.
-pub(crate) fn resource(row: &UserRow, base_url: &str) -> Value {
+/// The full SCIM resource of a stored user, with the groups it belongs to.
+pub(crate) fn resource(row: &UserRow, groups: &[(String, String)], base_url: &str) -> Value {
     let mut doc = row.doc.0.clone();
     if let Some(obj) = doc.as_object_mut() {
         obj.insert("id".into(), json!(row.id));
+        if !groups.is_empty() {
+            let groups: Vec<Value> = groups
+                .iter()
+                .map(|(id, name)| {
+                    json!({ "value": id, "display": name, "$ref": format!("{base_url}/Groups/{id}"), "type": "direct" })
+                })
+                .collect();
+            obj.insert("groups".into(), Value::Array(groups));
+        }
         obj.insert(
             "meta".into(),
             json!({
@@ -123,6 +109,22 @@ pub(crate) async fn create(scope: &TenantScope, body: Value, now: DateTime<Utc>)
 
 pub(crate) async fn get(scope: &TenantScope, id: &str) -> ApiResult<UserRow> {
     store::get(scope, id).await?.ok_or_else(|| not_found(id))
+}
+
+/// The resource of one user, with its groups.
+pub(crate) async fn render(scope: &TenantScope, row: &UserRow, base_url: &str) -> ApiResult<Value> {
+    let groups = groups::groups_of(scope, &[row.id.as_str()]).await?;
+    let mine = groups.get(&row.id).map(Vec::as_slice).unwrap_or_default();
+    Ok(resource(row, mine, base_url))
+}
+
+async fn render_all(scope: &TenantScope, rows: &[UserRow], base_url: &str) -> ApiResult<Vec<Value>> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let groups = groups::groups_of(scope, &ids).await?;
+    Ok(rows
+        .iter()
+        .map(|r| resource(r, groups.get(&r.id).map(Vec::as_slice).unwrap_or_default(), base_url))
+        .collect())
 }
 
 /// What a write did, for the request log and the setup page's checklist.
@@ -256,20 +258,18 @@ pub(crate) async fn list(scope: &TenantScope, query: &ListQuery, base_url: &str)
             } else {
                 store::page(scope, by_user_name, descending, query.offset() as i64, query.count as i64).await?
             };
-            let resources = rows.iter().map(|r| resource(r, base_url)).collect();
-            (usize::try_from(total).unwrap_or(0), resources)
+            (usize::try_from(total).unwrap_or(0), render_all(scope, &rows, base_url).await?)
         }
         (filter, _) => {
-            let mut matching = Vec::new();
-            let mut keep = |row: UserRow| {
-                let resource = resource(&row, base_url);
-                if filter.as_ref().is_none_or(|f| f.matches(&resource, &USER)) {
-                    matching.push(resource);
-                }
-            };
+            let mut candidates = Vec::new();
             match filter.as_ref().and_then(lookup_for) {
-                Some(lookup) => store::find(scope, &lookup).await?.into_iter().for_each(&mut keep),
-                None => store::scan(scope, &mut keep).await?,
+                Some(lookup) => candidates = store::find(scope, &lookup).await?,
+                None => store::scan(scope, |row| candidates.push(row)).await?,
+            }
+            let mut matching = render_all(scope, &candidates, base_url).await?;
+            drop(candidates);
+            if let Some(filter) = filter {
+                matching.retain(|resource| filter.matches(resource, &USER));
             }
             if let Some(path) = &query.sort_by {
                 matching.sort_by(|a, b| compare(sort_key(a, path), sort_key(b, path), descending));
@@ -283,59 +283,4 @@ pub(crate) async fn list(scope: &TenantScope, query: &ListQuery, base_url: &str)
         projection::project(resource, &query.attributes, &query.excluded_attributes, &USER);
     }
     Ok((total, resources))
-}
-
-#[derive(Debug, PartialEq, PartialOrd)]
-enum SortKey {
-    Bool(bool),
-    Number(f64),
-    Text(String),
-}
-
-/// The value a resource sorts by: the attribute's (primary or first) value, case-folded.
-fn sort_key(resource: &Value, path: &AttrPath) -> Option<SortKey> {
-    let start = match &path.urn {
-        Some(urn) => resource.get(urn.as_str())?,
-        None => resource,
-    };
-    let mut value = get_ci(start, &path.name)?;
-    if let Value::Array(items) = value {
-        value = items
-            .iter()
-            .find(|i| i.get("primary").and_then(Value::as_bool) == Some(true))
-            .or_else(|| items.first())?;
-    }
-    let sub = path.sub.as_deref().or(value.is_object().then_some("value"));
-    if let Some(sub) = sub {
-        value = get_ci(value, sub)?;
-    }
-    match value {
-        Value::Bool(b) => Some(SortKey::Bool(*b)),
-        Value::Number(n) => n.as_f64().map(SortKey::Number),
-        Value::String(s) => Some(SortKey::Text(s.to_lowercase())),
-        _ => None,
-    }
-}
-
-fn get_ci<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
-    let obj: &Map<String, Value> = value.as_object()?;
-    obj.get(key)
-        .or_else(|| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
-}
-
-/// Ascending or descending, with resources that lack the value always last.
-fn compare(a: Option<SortKey>, b: Option<SortKey>, descending: bool) -> Ordering {
-    match (a, b) {
-        (None, None) => Ordering::Equal,
-        (None, Some(_)) => Ordering::Greater,
-        (Some(_), None) => Ordering::Less,
-        (Some(a), Some(b)) => {
-            let order = a.partial_cmp(&b).unwrap_or(Ordering::Equal);
-            if descending {
-                order.reverse()
-            } else {
-                order
-            }
-        }
-    }
 }

@@ -25,6 +25,8 @@ pub enum Command {
     Migrate,
     /// Print the effective configuration, secrets masked.
     Config,
+    /// Ask the local server's /healthz; exit 0 when it answers 200 (for container health checks).
+    Healthcheck,
     /// Manage tenants (customer companies).
     #[command(subcommand)]
     Tenant(TenantCommand),
@@ -183,6 +185,13 @@ async fn run(command: Command, settings: Settings) -> ExitCode {
             print!("{settings}");
             ExitCode::SUCCESS
         }
+        Command::Healthcheck => match crate::healthcheck::check(settings.listen) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("roster: unhealthy: {e}");
+                ExitCode::from(1)
+            }
+        },
         other => commands::run(other, &settings).await,
     }
 }

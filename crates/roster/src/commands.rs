@@ -30,7 +30,7 @@ pub(crate) async fn run(command: Command, settings: &Settings) -> ExitCode {
         Command::Tenant(c) => tenant(&tenancy, c).await,
         Command::Link(c) => link(&tenancy, c).await,
         Command::Token(c) => token(&tenancy, c).await,
-        Command::Serve | Command::Migrate | Command::Config => Ok(()),
+        Command::Serve | Command::Migrate | Command::Config | Command::Healthcheck => Ok(()),
     };
     db.close().await;
     match outcome {

@@ -3,6 +3,7 @@
 
 pub mod cli;
 mod commands;
+mod healthcheck;
 mod observability;
 pub mod settings;
 pub mod startup;

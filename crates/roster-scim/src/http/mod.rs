@@ -4,6 +4,7 @@ mod auth;
 mod body;
 mod discovery;
 pub(crate) mod error;
+mod groups;
 mod query;
 mod users;
 
@@ -43,6 +44,25 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig, scim: Scim) {
                     .route(web::put().to(users::replace_user))
                     .route(web::patch().to(users::patch_user))
                     .route(web::delete().to(users::delete_user))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/Groups")
+                    .route(web::get().to(groups::list_groups))
+                    .route(web::post().to(groups::create_group))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/Groups/.search")
+                    .route(web::post().to(groups::search_groups))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/Groups/{id}")
+                    .route(web::get().to(groups::get_group))
+                    .route(web::put().to(groups::replace_group))
+                    .route(web::patch().to(groups::patch_group))
+                    .route(web::delete().to(groups::delete_group))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(read_only("/ServiceProviderConfig", discovery::get_service_provider_config))

@@ -20,23 +20,24 @@ fn base_url(scim: &Scim, auth: &Authenticated) -> String {
     scim.tenancy().scim_base_url(auth.0.slug().as_str())
 }
 
-fn if_match(req: &HttpRequest) -> ApiResult<Option<i64>> {
-    users::parse_if_match(req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()))
+pub(crate) fn if_match(req: &HttpRequest) -> ApiResult<Option<i64>> {
+    crate::resource::parse_if_match(req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()))
 }
 
 /// A single user, projected as the query asks, with its ETag.
-fn user_response(
+async fn user_response(
     builder: actix_web::HttpResponseBuilder,
     req: &HttpRequest,
+    auth: &Authenticated,
     row: &UserRow,
     base: &str,
     event: Option<&'static str>,
 ) -> ApiResult<HttpResponse> {
-    let mut resource = users::resource(row, base);
+    let mut resource = users::render(&auth.0, row, base).await?;
     let (attributes, excluded) = Params::of(req)?.projection();
     projection::project(&mut resource, &attributes, &excluded, &USER);
     let mut builder = builder;
-    builder.insert_header((header::ETAG, users::etag(row.version)));
+    builder.insert_header((header::ETAG, crate::resource::etag(row.version)));
     Ok(scim_response(builder, &resource, event))
 }
 
@@ -63,7 +64,7 @@ pub(crate) async fn create_user(
     let base = base_url(&scim, &auth);
     let mut builder = HttpResponse::Created();
     builder.insert_header((header::LOCATION, format!("{base}/Users/{}", row.id)));
-    user_response(builder, &req, &row, &base, Some("user created"))
+    user_response(builder, &req, &auth, &row, &base, Some("user created")).await
 }
 
 fn user_id(path: web::Path<(String, String)>) -> String {
@@ -78,12 +79,12 @@ pub(crate) async fn get_user(
 ) -> ApiResult<HttpResponse> {
     let row = users::get(&auth.0, &user_id(path)).await?;
     let none_match = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
-    if none_match.is_some_and(|tag| tag.split(',').any(|t| t.trim() == users::etag(row.version))) {
+    if none_match.is_some_and(|tag| tag.split(',').any(|t| t.trim() == crate::resource::etag(row.version))) {
         return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, users::etag(row.version)))
+            .insert_header((header::ETAG, crate::resource::etag(row.version)))
             .finish());
     }
-    user_response(HttpResponse::Ok(), &req, &row, &base_url(&scim, &auth), None)
+    user_response(HttpResponse::Ok(), &req, &auth, &row, &base_url(&scim, &auth), None).await
 }
 
 pub(crate) async fn replace_user(
@@ -95,7 +96,7 @@ pub(crate) async fn replace_user(
 ) -> ApiResult<HttpResponse> {
     let id = user_id(path);
     let (row, event) = users::replace(&auth.0, &id, body.0, if_match(&req)?, scim.tenancy().now()).await?;
-    user_response(HttpResponse::Ok(), &req, &row, &base_url(&scim, &auth), Some(event))
+    user_response(HttpResponse::Ok(), &req, &auth, &row, &base_url(&scim, &auth), Some(event)).await
 }
 
 pub(crate) async fn patch_user(
@@ -108,7 +109,7 @@ pub(crate) async fn patch_user(
     let id = user_id(path);
     let request = PatchRequest::from_json(body.0)?;
     let (row, event) = users::patch(&auth.0, &id, &request, if_match(&req)?, scim.tenancy().now()).await?;
-    user_response(HttpResponse::Ok(), &req, &row, &base_url(&scim, &auth), Some(event))
+    user_response(HttpResponse::Ok(), &req, &auth, &row, &base_url(&scim, &auth), Some(event)).await
 }
 
 pub(crate) async fn delete_user(

@@ -3,9 +3,11 @@
 mod browser;
 mod cli;
 mod email;
+mod entra;
 mod health;
 mod helpers;
 mod okta;
+mod scim_groups;
 mod scim_isolation;
 mod scim_protocol;
 mod scim_support;

@@ -196,3 +196,16 @@ fn json_logs_carry_one_line_per_request_with_its_id_route_status_and_latency() {
     assert!(span["latency_ms"].as_f64().is_some(), "{line}");
     server.terminate();
 }
+
+#[test]
+fn healthcheck_exits_0_while_the_server_answers_and_1_when_it_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, port) = Server::start(dir.path(), &[]);
+    let listen = format!("127.0.0.1:{port}");
+    let healthy = roster(dir.path(), &["healthcheck"], &[("ROSTER_LISTEN", &listen)]);
+    assert!(healthy.status.success(), "{}", stderr(&healthy));
+    server.terminate();
+    let gone = roster(dir.path(), &["healthcheck"], &[("ROSTER_LISTEN", &listen)]);
+    assert_eq!(gone.status.code(), Some(1));
+    assert!(stderr(&gone).contains("unhealthy"), "{}", stderr(&gone));
+}

@@ -1,0 +1,253 @@
+//! The Groups resource. Memberships are rows: a PATCH that adds or removes members touches only
+//! those rows, inside one transaction that holds the group's row, so parallel PATCHes to one
+//! group queue up and lose nothing.
+
+use chrono::{DateTime, Utc};
+use roster_tenant::TenantScope;
+use serde_json::{json, Value};
+
+use crate::{
+    http::error::{ApiError, ApiResult},
+    proto::{
+        filter::{CompValue, Filter},
+        list::{ListQuery, SortOrder},
+        patch::{self, plan_group_patch, MemberChange, PatchRequest},
+        projection,
+        schema::GROUP,
+        user::prepare_group,
+        ScimError,
+    },
+    resource::{compare, etag, sort_key, timestamp},
+    store::groups::{self as store, GroupRow, GroupWrite, Lookup, Member, MemberWrite, WriteError},
+};
+
+fn not_found(id: &str) -> ApiError {
+    ScimError::not_found(format!("no group with id \"{id}\" in this tenant")).into()
+}
+
+fn write_error(e: WriteError, id: &str, doc: Option<&Value>) -> ApiError {
+    match e {
+        WriteError::Taken => {
+            let name = doc.and_then(|d| d.get("displayName")).and_then(Value::as_str).unwrap_or_default();
+            ScimError::uniqueness(format!("a group named \"{name}\" already exists in this tenant")).into()
+        }
+        WriteError::NotFound => not_found(id),
+        WriteError::VersionMismatch => {
+            ScimError::precondition_failed("the group changed meanwhile; read it again").into()
+        }
+        WriteError::UnknownMembers(ids) => {
+            let shown: Vec<&str> = ids.iter().take(20).map(String::as_str).collect();
+            let more = if ids.len() > shown.len() { format!(" and {} more", ids.len() - shown.len()) } else { String::new() };
+            ScimError::invalid_value(format!(
+                "these members are not users of this tenant: {}{more}; nothing was changed",
+                shown.join(", ")
+            ))
+            .into()
+        }
+        WriteError::Db(e) => e.into(),
+    }
+}
+
+/// Whether a response must carry `members`, given `attributes`/`excludedAttributes`.
+pub(crate) fn wants_members(attributes: &[String], excluded: &[String]) -> bool {
+    let named = |list: &[String]| list.iter().any(|a| a.eq_ignore_ascii_case("members") || a.to_ascii_lowercase().starts_with("members."));
+    !named(excluded) && (attributes.is_empty() || named(attributes))
+}
+
+pub(crate) fn resource(row: &GroupRow, members: Option<&[Member]>, base_url: &str) -> Value {
+    let mut doc = row.doc.0.clone();
+    if let Some(obj) = doc.as_object_mut() {
+        obj.insert("id".into(), json!(row.id));
+        if let Some(members) = members {
+            let members: Vec<Value> = members
+                .iter()
+                .map(|m| json!({ "value": m.user_id, "display": m.user_name, "$ref": format!("{base_url}/Users/{}", m.user_id), "type": "User" }))
+                .collect();
+            obj.insert("members".into(), Value::Array(members));
+        }
+        obj.insert(
+            "meta".into(),
+            json!({
+                "resourceType": "Group",
+                "created": timestamp(row.created_at),
+                "lastModified": timestamp(row.updated_at),
+                "location": format!("{base_url}/Groups/{}", row.id),
+                "version": etag(row.version),
+            }),
+        );
+    }
+    doc
+}
+
+/// Renders groups, loading their members only when they are wanted.
+pub(crate) async fn render(scope: &TenantScope, rows: &[GroupRow], with_members: bool, base_url: &str) -> ApiResult<Vec<Value>> {
+    let members = if with_members {
+        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        Some(store::members_of(scope, &ids).await?)
+    } else {
+        None
+    };
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let mine = members.as_ref().map(|m| m.get(&row.id).map(Vec::as_slice).unwrap_or_default());
+            resource(row, mine, base_url)
+        })
+        .collect())
+}
+
+fn unique(ids: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    ids.into_iter().filter(|id| seen.insert(id.clone())).collect()
+}
+
+pub(crate) async fn create(scope: &TenantScope, body: Value, now: DateTime<Utc>) -> ApiResult<GroupRow> {
+    let (doc, members) = prepare_group(body)?;
+    let id = uuid::Uuid::now_v7().to_string();
+    let writes = members.map(|m| vec![MemberWrite::Add(unique(m))]).unwrap_or_default();
+    store::insert(scope, &id, &doc, &writes, now)
+        .await
+        .map_err(|e| write_error(e, &id, Some(&doc)))?;
+    Ok(GroupRow { id, doc: sqlx::types::Json(doc), version: 1, created_at: now, updated_at: now })
+}
+
+pub(crate) async fn get(scope: &TenantScope, id: &str) -> ApiResult<GroupRow> {
+    store::get(scope, id).await?.ok_or_else(|| not_found(id))
+}
+
+pub(crate) async fn replace(
+    scope: &TenantScope,
+    id: &str,
+    body: Value,
+    if_match: Option<i64>,
+    now: DateTime<Utc>,
+) -> ApiResult<(GroupRow, &'static str)> {
+    let (doc, members) = prepare_group(body)?;
+    let writes = match members {
+        Some(members) => vec![MemberWrite::RemoveAll, MemberWrite::Add(unique(members))],
+        None => Vec::new(),
+    };
+    let write = GroupWrite { doc: Some(&doc), members: &writes, expected_version: if_match };
+    let row = store::update(scope, id, write, |_| Ok(None), now)
+        .await
+        .map_err(|e| write_error(e, id, Some(&doc)))?
+        .map_err(ApiError::from)?;
+    Ok((row, if writes.is_empty() { "group updated" } else { "membership changed" }))
+}
+
+pub(crate) async fn patch(
+    scope: &TenantScope,
+    id: &str,
+    request: &PatchRequest,
+    if_match: Option<i64>,
+    now: DateTime<Utc>,
+) -> ApiResult<(GroupRow, &'static str)> {
+    let plan = plan_group_patch(request)?;
+    let mut writes = Vec::new();
+    for change in plan.member_changes {
+        match change {
+            MemberChange::Add(ids) => writes.push(MemberWrite::Add(unique(ids))),
+            MemberChange::Remove(ids) => writes.push(MemberWrite::Remove(ids)),
+            MemberChange::RemoveAll => writes.push(MemberWrite::RemoveAll),
+            MemberChange::Replace(ids) => {
+                writes.push(MemberWrite::RemoveAll);
+                writes.push(MemberWrite::Add(unique(ids)));
+            }
+        }
+    }
+    let other = plan.other;
+    let mut renamed: Option<Value> = None;
+    let write = GroupWrite { doc: None, members: &writes, expected_version: if_match };
+    let result = store::update(
+        scope,
+        id,
+        write,
+        |row| {
+            if other.is_empty() {
+                return Ok(None);
+            }
+            let mut doc = row.doc.0.clone();
+            if let Some(obj) = doc.as_object_mut() {
+                obj.insert("id".into(), json!(row.id));
+            }
+            patch::apply(&mut doc, &other, &GROUP)?;
+            let (doc, _) = prepare_group(doc)?;
+            renamed = Some(doc.clone());
+            Ok(Some(doc))
+        },
+        now,
+    )
+    .await;
+    let row = result
+        .map_err(|e| write_error(e, id, renamed.as_ref()))?
+        .map_err(ApiError::from)?;
+    Ok((row, if writes.is_empty() { "group updated" } else { "membership changed" }))
+}
+
+pub(crate) async fn delete(scope: &TenantScope, id: &str, if_match: Option<i64>) -> ApiResult<()> {
+    if let Some(version) = if_match {
+        let current = get(scope, id).await?;
+        if current.version != version {
+            return Err(ScimError::precondition_failed("the group changed meanwhile; read it again").into());
+        }
+    }
+    if store::delete(scope, id, if_match).await? {
+        Ok(())
+    } else {
+        Err(not_found(id))
+    }
+}
+
+fn lookup_for(filter: &Filter) -> Option<Lookup> {
+    if let Filter::And(left, right) = filter {
+        return lookup_for(left).or_else(|| lookup_for(right));
+    }
+    let (path, value) = filter.simple_eq()?;
+    let CompValue::String(value) = value else {
+        return None;
+    };
+    let value = value.clone();
+    match path.as_str() {
+        "displayName" => Some(Lookup::DisplayName(value)),
+        "externalId" => Some(Lookup::ExternalId(value)),
+        "id" => Some(Lookup::Id(value)),
+        "members.value" => Some(Lookup::Member(value)),
+        _ => None,
+    }
+}
+
+pub(crate) async fn list(scope: &TenantScope, query: &ListQuery, base_url: &str) -> ApiResult<(usize, Vec<Value>)> {
+    let with_members = wants_members(&query.attributes, &query.excluded_attributes);
+    let descending = query.sort_order == SortOrder::Descending;
+    let (total, mut resources) = match (&query.filter, &query.sort_by) {
+        (None, None) => {
+            let total = store::count(scope).await?;
+            let rows = if query.count == 0 {
+                Vec::new()
+            } else {
+                store::page(scope, query.offset() as i64, Some(query.count as i64)).await?
+            };
+            (usize::try_from(total).unwrap_or(0), render(scope, &rows, with_members, base_url).await?)
+        }
+        (filter, _) => {
+            let candidates = match filter.as_ref().and_then(lookup_for) {
+                Some(lookup) => store::find(scope, &lookup).await?,
+                None => store::page(scope, 0, None).await?,
+            };
+            // Filters may name members, so evaluate on whole resources.
+            let mut matching = render(scope, &candidates, true, base_url).await?;
+            if let Some(filter) = filter {
+                matching.retain(|r| filter.matches(r, &GROUP));
+            }
+            if let Some(path) = &query.sort_by {
+                matching.sort_by(|a, b| compare(sort_key(a, path), sort_key(b, path), descending));
+            }
+            let total = matching.len();
+            (total, matching.into_iter().skip(query.offset()).take(query.count).collect())
+        }
+    };
+    for resource in &mut resources {
+        projection::project(resource, &query.attributes, &query.excluded_attributes, &GROUP);
+    }
+    Ok((total, resources))
+}

@@ -1,0 +1,318 @@
+//! SCIM groups: one row per group (its document without members) and one row per membership,
+//! so that adding or removing a member costs the same whatever the group's size.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use roster_tenant::{is_unique_violation, with_pool, TenantScope};
+use serde_json::Value;
+use sqlx::types::Json;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct GroupRow {
+    pub id: String,
+    pub doc: Json<Value>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, doc, version, created_at, updated_at";
+/// Rows per multi-row statement: well under both engines' bound-parameter limits.
+const CHUNK: usize = 500;
+
+/// A member as a group lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct Member {
+    pub group_id: String,
+    pub user_id: String,
+    pub user_name: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Lookup {
+    DisplayName(String),
+    ExternalId(String),
+    Id(String),
+    Member(String),
+}
+
+/// A change to one group's members, applied inside the group's write transaction.
+#[derive(Debug, Clone)]
+pub(crate) enum MemberWrite {
+    Add(Vec<String>),
+    Remove(Vec<String>),
+    RemoveAll,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum WriteError {
+    #[error("the displayName is taken")]
+    Taken,
+    #[error("the group does not exist")]
+    NotFound,
+    #[error("the group is at another version")]
+    VersionMismatch,
+    /// Member ids that are not users of this tenant.
+    #[error("unknown members")]
+    UnknownMembers(Vec<String>),
+    #[error(transparent)]
+    Db(sqlx::Error),
+}
+
+impl From<sqlx::Error> for WriteError {
+    fn from(e: sqlx::Error) -> Self {
+        if is_unique_violation(&e) {
+            WriteError::Taken
+        } else {
+            WriteError::Db(e)
+        }
+    }
+}
+
+/// What a write sets on the group row; `None` leaves the document as it is.
+pub(crate) struct GroupWrite<'a> {
+    pub doc: Option<&'a Value>,
+    pub members: &'a [MemberWrite],
+    pub expected_version: Option<i64>,
+}
+
+fn display_name(doc: &Value) -> (String, String) {
+    let name = doc.get("displayName").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let lower = name.to_lowercase();
+    (name, lower)
+}
+
+fn external_id(doc: &Value) -> Option<String> {
+    doc.get("externalId").and_then(Value::as_str).map(str::to_owned)
+}
+
+/// Runs the member writes with the transaction `$tx`, after checking every added id is a user
+/// of the tenant. Shared by create and update.
+macro_rules! write_members {
+    ($tx:expr, $tenant:expr, $group:expr, $members:expr) => {{
+        let mut result: Result<(), WriteError> = Ok(());
+        for change in $members {
+            match change {
+                MemberWrite::Add(ids) => {
+                    let mut unknown = Vec::new();
+                    for chunk in ids.chunks(CHUNK) {
+                        let mut q = sqlx::QueryBuilder::new("select id from scim_users where tenant_id = ");
+                        q.push_bind($tenant).push(" and id in (");
+                        let mut list = q.separated(", ");
+                        for id in chunk {
+                            list.push_bind(id.as_str());
+                        }
+                        q.push(")");
+                        let found: Vec<(String,)> = q.build_query_as().fetch_all(&mut *$tx).await?;
+                        let found: std::collections::HashSet<&str> = found.iter().map(|(id,)| id.as_str()).collect();
+                        unknown.extend(chunk.iter().filter(|id| !found.contains(id.as_str())).cloned());
+                    }
+                    if !unknown.is_empty() {
+                        result = Err(WriteError::UnknownMembers(unknown));
+                        break;
+                    }
+                    for chunk in ids.chunks(CHUNK) {
+                        let mut q = sqlx::QueryBuilder::new("insert into scim_memberships (tenant_id, group_id, user_id) ");
+                        q.push_values(chunk, |mut row, id| {
+                            row.push_bind($tenant).push_bind($group).push_bind(id.as_str());
+                        });
+                        q.push(" on conflict do nothing");
+                        q.build().execute(&mut *$tx).await?;
+                    }
+                }
+                MemberWrite::Remove(ids) => {
+                    for chunk in ids.chunks(CHUNK) {
+                        let mut q = sqlx::QueryBuilder::new("delete from scim_memberships where tenant_id = ");
+                        q.push_bind($tenant).push(" and group_id = ").push_bind($group).push(" and user_id in (");
+                        let mut list = q.separated(", ");
+                        for id in chunk {
+                            list.push_bind(id.as_str());
+                        }
+                        q.push(")");
+                        q.build().execute(&mut *$tx).await?;
+                    }
+                }
+                MemberWrite::RemoveAll => {
+                    sqlx::query("delete from scim_memberships where tenant_id = $1 and group_id = $2")
+                        .bind($tenant).bind($group).execute(&mut *$tx).await?;
+                }
+            }
+        }
+        result
+    }};
+}
+
+pub(crate) async fn insert(
+    scope: &TenantScope,
+    id: &str,
+    doc: &Value,
+    members: &[MemberWrite],
+    now: DateTime<Utc>,
+) -> Result<(), WriteError> {
+    let tenant = scope.tenant_id();
+    let (name, lower) = display_name(doc);
+    with_pool!(scope.db(), pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "insert into scim_groups (tenant_id, id, display_name, display_name_lower, external_id, \
+             doc, version, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, 1, $7, $7)",
+        )
+        .bind(tenant).bind(id).bind(&name).bind(&lower).bind(external_id(doc)).bind(Json(doc)).bind(now)
+        .execute(&mut *tx)
+        .await?;
+        write_members!(tx, tenant, id, members)?;
+        tx.commit().await?;
+    });
+    Ok(())
+}
+
+/// Writes a group in one transaction that first takes the group's row (so concurrent writes to
+/// one group queue up rather than interleave), then the members, then the document.
+/// Returns the new row. With `doc: None` only the version and the members change.
+pub(crate) async fn update(
+    scope: &TenantScope,
+    id: &str,
+    write: GroupWrite<'_>,
+    plan: impl FnOnce(&GroupRow) -> Result<Option<Value>, crate::proto::ScimError>,
+    now: DateTime<Utc>,
+) -> Result<Result<GroupRow, crate::proto::ScimError>, WriteError> {
+    let tenant = scope.tenant_id();
+    let select = format!("select {COLUMNS} from scim_groups where tenant_id = $1 and id = $2");
+    Ok(Ok(with_pool!(scope.db(), pool => {
+        let mut tx = pool.begin().await?;
+        let locked = sqlx::query(
+            "update scim_groups set version = version + 1, updated_at = $3 where tenant_id = $1 and id = $2",
+        )
+        .bind(tenant).bind(id).bind(now)
+        .execute(&mut *tx).await?.rows_affected();
+        if locked == 0 {
+            return Err(WriteError::NotFound);
+        }
+        let row: GroupRow = sqlx::query_as(&select).bind(tenant).bind(id).fetch_one(&mut *tx).await?;
+        if write.expected_version.is_some_and(|v| v != row.version - 1) {
+            return Err(WriteError::VersionMismatch);
+        }
+        let new_doc = match write.doc {
+            Some(doc) => Some(doc.clone()),
+            None => match plan(&row) {
+                Ok(doc) => doc,
+                Err(e) => return Ok(Err(e)),
+            },
+        };
+        write_members!(tx, tenant, id, write.members)?;
+        let row = match new_doc {
+            Some(doc) => {
+                let (name, lower) = display_name(&doc);
+                sqlx::query(
+                    "update scim_groups set display_name = $3, display_name_lower = $4, external_id = $5, doc = $6 \
+                     where tenant_id = $1 and id = $2",
+                )
+                .bind(tenant).bind(id).bind(&name).bind(&lower).bind(external_id(&doc)).bind(Json(&doc))
+                .execute(&mut *tx).await?;
+                GroupRow { doc: Json(doc), ..row }
+            }
+            None => row,
+        };
+        tx.commit().await?;
+        row
+    })))
+}
+
+pub(crate) async fn get(scope: &TenantScope, id: &str) -> Result<Option<GroupRow>, sqlx::Error> {
+    let sql = format!("select {COLUMNS} from scim_groups where tenant_id = $1 and id = $2");
+    Ok(with_pool!(scope.db(), pool => {
+        sqlx::query_as::<_, GroupRow>(&sql).bind(scope.tenant_id()).bind(id).fetch_optional(pool).await?
+    }))
+}
+
+pub(crate) async fn delete(scope: &TenantScope, id: &str, expected_version: Option<i64>) -> Result<bool, sqlx::Error> {
+    let deleted = with_pool!(scope.db(), pool => {
+        sqlx::query("delete from scim_groups where tenant_id = $1 and id = $2 and ($3 is null or version = $3)")
+            .bind(scope.tenant_id()).bind(id).bind(expected_version)
+            .execute(pool).await?.rows_affected()
+    });
+    Ok(deleted == 1)
+}
+
+pub(crate) async fn find(scope: &TenantScope, lookup: &Lookup) -> Result<Vec<GroupRow>, sqlx::Error> {
+    let (condition, value) = match lookup {
+        Lookup::DisplayName(v) => ("display_name_lower = $2", v.to_lowercase()),
+        Lookup::ExternalId(v) => ("external_id = $2", v.clone()),
+        Lookup::Id(v) => ("id = $2", v.clone()),
+        Lookup::Member(v) => (
+            "id in (select group_id from scim_memberships where tenant_id = $1 and user_id = $2)",
+            v.clone(),
+        ),
+    };
+    let sql = format!("select {COLUMNS} from scim_groups where tenant_id = $1 and {condition} order by created_at, id");
+    Ok(with_pool!(scope.db(), pool => {
+        sqlx::query_as::<_, GroupRow>(&sql).bind(scope.tenant_id()).bind(value).fetch_all(pool).await?
+    }))
+}
+
+pub(crate) async fn count(scope: &TenantScope) -> Result<i64, sqlx::Error> {
+    Ok(with_pool!(scope.db(), pool => {
+        sqlx::query_scalar("select count(*) from scim_groups where tenant_id = $1")
+            .bind(scope.tenant_id()).fetch_one(pool).await?
+    }))
+}
+
+pub(crate) async fn page(scope: &TenantScope, offset: i64, limit: Option<i64>) -> Result<Vec<GroupRow>, sqlx::Error> {
+    let sql = format!(
+        "select {COLUMNS} from scim_groups where tenant_id = $1 order by created_at, id limit $2 offset $3"
+    );
+    Ok(with_pool!(scope.db(), pool => {
+        sqlx::query_as::<_, GroupRow>(&sql)
+            .bind(scope.tenant_id()).bind(limit.unwrap_or(i64::MAX)).bind(offset)
+            .fetch_all(pool).await?
+    }))
+}
+
+/// The members of the given groups, with each member's userName, keyed by group.
+pub(crate) async fn members_of(scope: &TenantScope, group_ids: &[&str]) -> Result<HashMap<String, Vec<Member>>, sqlx::Error> {
+    let mut by_group: HashMap<String, Vec<Member>> = HashMap::new();
+    for chunk in group_ids.chunks(CHUNK) {
+        let members: Vec<Member> = with_pool!(scope.db(), pool => {
+            let mut q = sqlx::QueryBuilder::new(
+                "select m.group_id, m.user_id, u.user_name from scim_memberships m \
+                 join scim_users u on u.tenant_id = m.tenant_id and u.id = m.user_id where m.tenant_id = ",
+            );
+            q.push_bind(scope.tenant_id()).push(" and m.group_id in (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            q.push(") order by m.group_id, u.user_name_lower");
+            q.build_query_as().fetch_all(pool).await?
+        });
+        for member in members {
+            by_group.entry(member.group_id.clone()).or_default().push(member);
+        }
+    }
+    Ok(by_group)
+}
+
+/// The groups a user belongs to, as `(group id, displayName)`.
+pub(crate) async fn groups_of(scope: &TenantScope, user_ids: &[&str]) -> Result<HashMap<String, Vec<(String, String)>>, sqlx::Error> {
+    let mut by_user: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for chunk in user_ids.chunks(CHUNK) {
+        let rows: Vec<(String, String, String)> = with_pool!(scope.db(), pool => {
+            let mut q = sqlx::QueryBuilder::new(
+                "select m.user_id, g.id, g.display_name from scim_memberships m \
+                 join scim_groups g on g.tenant_id = m.tenant_id and g.id = m.group_id where m.tenant_id = ",
+            );
+            q.push_bind(scope.tenant_id()).push(" and m.user_id in (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            q.push(") order by g.display_name_lower");
+            q.build_query_as().fetch_all(pool).await?
+        });
+        for (user, group, name) in rows {
+            by_user.entry(user).or_default().push((group, name));
+        }
+    }
+    Ok(by_user)
+}
