@@ -28,8 +28,14 @@ fn not_found(id: &str) -> ApiError {
 fn write_error(e: WriteError, id: &str, doc: Option<&Value>) -> ApiError {
     match e {
         WriteError::Taken => {
-            let name = doc.and_then(|d| d.get("displayName")).and_then(Value::as_str).unwrap_or_default();
-            ScimError::uniqueness(format!("a group named \"{name}\" already exists in this tenant")).into()
+            let name = doc
+                .and_then(|d| d.get("displayName"))
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            ScimError::uniqueness(format!(
+                "a group named \"{name}\" already exists in this tenant"
+            ))
+            .into()
         }
         WriteError::NotFound => not_found(id),
         WriteError::VersionMismatch => {
@@ -37,7 +43,11 @@ fn write_error(e: WriteError, id: &str, doc: Option<&Value>) -> ApiError {
         }
         WriteError::UnknownMembers(ids) => {
             let shown: Vec<&str> = ids.iter().take(20).map(String::as_str).collect();
-            let more = if ids.len() > shown.len() { format!(" and {} more", ids.len() - shown.len()) } else { String::new() };
+            let more = if ids.len() > shown.len() {
+                format!(" and {} more", ids.len() - shown.len())
+            } else {
+                String::new()
+            };
             ScimError::invalid_value(format!(
                 "these members are not users of this tenant: {}{more}; nothing was changed",
                 shown.join(", ")
@@ -50,7 +60,11 @@ fn write_error(e: WriteError, id: &str, doc: Option<&Value>) -> ApiError {
 
 /// Whether a response must carry `members`, given `attributes`/`excludedAttributes`.
 pub(crate) fn wants_members(attributes: &[String], excluded: &[String]) -> bool {
-    let named = |list: &[String]| list.iter().any(|a| a.eq_ignore_ascii_case("members") || a.to_ascii_lowercase().starts_with("members."));
+    let named = |list: &[String]| {
+        list.iter().any(|a| {
+            a.eq_ignore_ascii_case("members") || a.to_ascii_lowercase().starts_with("members.")
+        })
+    };
     !named(excluded) && (attributes.is_empty() || named(attributes))
 }
 
@@ -80,7 +94,12 @@ pub(crate) fn resource(row: &GroupRow, members: Option<&[Member]>, base_url: &st
 }
 
 /// Renders groups, loading their members only when they are wanted.
-pub(crate) async fn render(scope: &TenantScope, rows: &[GroupRow], with_members: bool, base_url: &str) -> ApiResult<Vec<Value>> {
+pub(crate) async fn render(
+    scope: &TenantScope,
+    rows: &[GroupRow],
+    with_members: bool,
+    base_url: &str,
+) -> ApiResult<Vec<Value>> {
     let members = if with_members {
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         Some(store::members_of(scope, &ids).await?)
@@ -90,7 +109,9 @@ pub(crate) async fn render(scope: &TenantScope, rows: &[GroupRow], with_members:
     Ok(rows
         .iter()
         .map(|row| {
-            let mine = members.as_ref().map(|m| m.get(&row.id).map(Vec::as_slice).unwrap_or_default());
+            let mine = members
+                .as_ref()
+                .map(|m| m.get(&row.id).map(Vec::as_slice).unwrap_or_default());
             resource(row, mine, base_url)
         })
         .collect())
@@ -98,17 +119,31 @@ pub(crate) async fn render(scope: &TenantScope, rows: &[GroupRow], with_members:
 
 fn unique(ids: Vec<String>) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
-    ids.into_iter().filter(|id| seen.insert(id.clone())).collect()
+    ids.into_iter()
+        .filter(|id| seen.insert(id.clone()))
+        .collect()
 }
 
-pub(crate) async fn create(scope: &TenantScope, body: Value, now: DateTime<Utc>) -> ApiResult<GroupRow> {
+pub(crate) async fn create(
+    scope: &TenantScope,
+    body: Value,
+    now: DateTime<Utc>,
+) -> ApiResult<GroupRow> {
     let (doc, members) = prepare_group(body)?;
     let id = uuid::Uuid::now_v7().to_string();
-    let writes = members.map(|m| vec![MemberWrite::Add(unique(m))]).unwrap_or_default();
+    let writes = members
+        .map(|m| vec![MemberWrite::Add(unique(m))])
+        .unwrap_or_default();
     store::insert(scope, &id, &doc, &writes, now)
         .await
         .map_err(|e| write_error(e, &id, Some(&doc)))?;
-    Ok(GroupRow { id, doc: sqlx::types::Json(doc), version: 1, created_at: now, updated_at: now })
+    Ok(GroupRow {
+        id,
+        doc: sqlx::types::Json(doc),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    })
 }
 
 pub(crate) async fn get(scope: &TenantScope, id: &str) -> ApiResult<GroupRow> {
@@ -127,12 +162,23 @@ pub(crate) async fn replace(
         Some(members) => vec![MemberWrite::RemoveAll, MemberWrite::Add(unique(members))],
         None => Vec::new(),
     };
-    let write = GroupWrite { doc: Some(&doc), members: &writes, expected_version: if_match };
+    let write = GroupWrite {
+        doc: Some(&doc),
+        members: &writes,
+        expected_version: if_match,
+    };
     let row = store::update(scope, id, write, |_| Ok(None), now)
         .await
         .map_err(|e| write_error(e, id, Some(&doc)))?
         .map_err(ApiError::from)?;
-    Ok((row, if writes.is_empty() { "group updated" } else { "membership changed" }))
+    Ok((
+        row,
+        if writes.is_empty() {
+            "group updated"
+        } else {
+            "membership changed"
+        },
+    ))
 }
 
 pub(crate) async fn patch(
@@ -157,7 +203,11 @@ pub(crate) async fn patch(
     }
     let other = plan.other;
     let mut renamed: Option<Value> = None;
-    let write = GroupWrite { doc: None, members: &writes, expected_version: if_match };
+    let write = GroupWrite {
+        doc: None,
+        members: &writes,
+        expected_version: if_match,
+    };
     let result = store::update(
         scope,
         id,
@@ -181,14 +231,24 @@ pub(crate) async fn patch(
     let row = result
         .map_err(|e| write_error(e, id, renamed.as_ref()))?
         .map_err(ApiError::from)?;
-    Ok((row, if writes.is_empty() { "group updated" } else { "membership changed" }))
+    Ok((
+        row,
+        if writes.is_empty() {
+            "group updated"
+        } else {
+            "membership changed"
+        },
+    ))
 }
 
 pub(crate) async fn delete(scope: &TenantScope, id: &str, if_match: Option<i64>) -> ApiResult<()> {
     if let Some(version) = if_match {
         let current = get(scope, id).await?;
         if current.version != version {
-            return Err(ScimError::precondition_failed("the group changed meanwhile; read it again").into());
+            return Err(ScimError::precondition_failed(
+                "the group changed meanwhile; read it again",
+            )
+            .into());
         }
     }
     if store::delete(scope, id, if_match).await? {
@@ -216,7 +276,11 @@ fn lookup_for(filter: &Filter) -> Option<Lookup> {
     }
 }
 
-pub(crate) async fn list(scope: &TenantScope, query: &ListQuery, base_url: &str) -> ApiResult<(usize, Vec<Value>)> {
+pub(crate) async fn list(
+    scope: &TenantScope,
+    query: &ListQuery,
+    base_url: &str,
+) -> ApiResult<(usize, Vec<Value>)> {
     let with_members = wants_members(&query.attributes, &query.excluded_attributes);
     let descending = query.sort_order == SortOrder::Descending;
     let (total, mut resources) = match (&query.filter, &query.sort_by) {
@@ -227,7 +291,10 @@ pub(crate) async fn list(scope: &TenantScope, query: &ListQuery, base_url: &str)
             } else {
                 store::page(scope, query.offset() as i64, Some(query.count as i64)).await?
             };
-            (usize::try_from(total).unwrap_or(0), render(scope, &rows, with_members, base_url).await?)
+            (
+                usize::try_from(total).unwrap_or(0),
+                render(scope, &rows, with_members, base_url).await?,
+            )
         }
         (filter, _) => {
             let candidates = match filter.as_ref().and_then(lookup_for) {
@@ -243,11 +310,23 @@ pub(crate) async fn list(scope: &TenantScope, query: &ListQuery, base_url: &str)
                 matching.sort_by(|a, b| compare(sort_key(a, path), sort_key(b, path), descending));
             }
             let total = matching.len();
-            (total, matching.into_iter().skip(query.offset()).take(query.count).collect())
+            (
+                total,
+                matching
+                    .into_iter()
+                    .skip(query.offset())
+                    .take(query.count)
+                    .collect(),
+            )
         }
     };
     for resource in &mut resources {
-        projection::project(resource, &query.attributes, &query.excluded_attributes, &GROUP);
+        projection::project(
+            resource,
+            &query.attributes,
+            &query.excluded_attributes,
+            &GROUP,
+        );
     }
     Ok((total, resources))
 }

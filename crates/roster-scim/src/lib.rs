@@ -6,9 +6,9 @@
 //! `request_log` remembers what they sent.
 #![forbid(unsafe_code)]
 
+mod groups;
 mod http;
 pub mod proto;
-mod groups;
 mod request_log;
 mod resource;
 mod service;

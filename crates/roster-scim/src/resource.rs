@@ -27,7 +27,12 @@ pub(crate) fn parse_if_match(header: Option<&str>) -> ApiResult<Option<i64>> {
         .trim_matches('"')
         .parse()
         .map(Some)
-        .map_err(|_| ScimError::precondition_failed(format!("If-Match {value} names no version of this resource")).into())
+        .map_err(|_| {
+            ScimError::precondition_failed(format!(
+                "If-Match {value} names no version of this resource"
+            ))
+            .into()
+        })
 }
 
 pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
@@ -68,8 +73,11 @@ pub(crate) fn sort_key(resource: &Value, path: &AttrPath) -> Option<SortKey> {
 
 fn get_ci<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
     let obj: &Map<String, Value> = value.as_object()?;
-    obj.get(key)
-        .or_else(|| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+    obj.get(key).or_else(|| {
+        obj.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })
 }
 
 /// Ascending or descending, with resources that lack the value always last.

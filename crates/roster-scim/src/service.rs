@@ -78,7 +78,10 @@ impl Scim {
 
     /// Starts the background work: flushing the request log every second and enforcing its
     /// retention every hour. Stops when `shutdown` resolves, after a last flush.
-    pub fn spawn_workers(&self, shutdown: tokio::sync::watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+    pub fn spawn_workers(
+        &self,
+        shutdown: tokio::sync::watch::Receiver<bool>,
+    ) -> tokio::task::JoinHandle<()> {
         let log = self.inner.log.clone();
         let retention = self.inner.config.request_log_retention;
         tokio::spawn(async move { log.run(retention, shutdown).await })
@@ -92,7 +95,10 @@ impl Scim {
     /// Deletes request-log entries older than the retention setting (the worker does this
     /// hourly).
     pub async fn apply_request_log_retention(&self) {
-        self.inner.log.enforce_retention(self.inner.config.request_log_retention).await;
+        self.inner
+            .log
+            .enforce_retention(self.inner.config.request_log_retention)
+            .await;
     }
 
     /// Forgets the rate-limit state of tenants that have been quiet (bounded memory).

@@ -79,7 +79,12 @@ impl Scim {
             .await?;
             (activity, counts, groups, events)
         });
-        let count = |active: bool| counts.iter().find(|(a, _)| *a == active).map_or(0, |(_, n)| *n);
+        let count = |active: bool| {
+            counts
+                .iter()
+                .find(|(a, _)| *a == active)
+                .map_or(0, |(_, n)| *n)
+        };
         let checklist = CHECKLIST
             .iter()
             .map(|(key, label)| ChecklistStep {

@@ -77,8 +77,14 @@ fn keys(doc: &Value) -> UserKeys {
 }
 
 fn taken(doc: &Value) -> ApiError {
-    let name = doc.get("userName").and_then(Value::as_str).unwrap_or_default();
-    ScimError::uniqueness(format!("a user with userName \"{name}\" already exists in this tenant")).into()
+    let name = doc
+        .get("userName")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    ScimError::uniqueness(format!(
+        "a user with userName \"{name}\" already exists in this tenant"
+    ))
+    .into()
 }
 
 fn not_found(id: &str) -> ApiError {
@@ -92,7 +98,11 @@ fn store_error(e: StoreError, doc: &Value) -> ApiError {
     }
 }
 
-pub(crate) async fn create(scope: &TenantScope, body: Value, now: DateTime<Utc>) -> ApiResult<UserRow> {
+pub(crate) async fn create(
+    scope: &TenantScope,
+    body: Value,
+    now: DateTime<Utc>,
+) -> ApiResult<UserRow> {
     let doc = prepare_user(body)?;
     let id = uuid::Uuid::now_v7().to_string();
     store::insert(scope, &id, &keys(&doc), &doc, now)
@@ -118,12 +128,22 @@ pub(crate) async fn render(scope: &TenantScope, row: &UserRow, base_url: &str) -
     Ok(resource(row, mine, base_url))
 }
 
-async fn render_all(scope: &TenantScope, rows: &[UserRow], base_url: &str) -> ApiResult<Vec<Value>> {
+async fn render_all(
+    scope: &TenantScope,
+    rows: &[UserRow],
+    base_url: &str,
+) -> ApiResult<Vec<Value>> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let groups = groups::groups_of(scope, &ids).await?;
     Ok(rows
         .iter()
-        .map(|r| resource(r, groups.get(&r.id).map(Vec::as_slice).unwrap_or_default(), base_url))
+        .map(|r| {
+            resource(
+                r,
+                groups.get(&r.id).map(Vec::as_slice).unwrap_or_default(),
+                base_url,
+            )
+        })
         .collect())
 }
 
@@ -186,7 +206,12 @@ pub(crate) async fn replace(
             return Ok(done);
         }
     }
-    Err(ScimError::new(409, None, "the user kept changing while Roster replaced it; retry").into())
+    Err(ScimError::new(
+        409,
+        None,
+        "the user kept changing while Roster replaced it; retry",
+    )
+    .into())
 }
 
 pub(crate) async fn patch(
@@ -209,7 +234,12 @@ pub(crate) async fn patch(
             return Ok(done);
         }
     }
-    Err(ScimError::new(409, None, "the user kept changing while Roster patched it; retry").into())
+    Err(ScimError::new(
+        409,
+        None,
+        "the user kept changing while Roster patched it; retry",
+    )
+    .into())
 }
 
 pub(crate) async fn delete(scope: &TenantScope, id: &str, if_match: Option<i64>) -> ApiResult<()> {
@@ -245,9 +275,14 @@ fn lookup_for(filter: &Filter) -> Option<Lookup> {
 }
 
 /// A page of users as the query asks, with the total number that match.
-pub(crate) async fn list(scope: &TenantScope, query: &ListQuery, base_url: &str) -> ApiResult<(usize, Vec<Value>)> {
+pub(crate) async fn list(
+    scope: &TenantScope,
+    query: &ListQuery,
+    base_url: &str,
+) -> ApiResult<(usize, Vec<Value>)> {
     let sort_in_store = query.sort_by.as_ref().map_or(Some(false), |p| {
-        (p.urn.is_none() && p.sub.is_none() && p.name.eq_ignore_ascii_case("userName")).then_some(true)
+        (p.urn.is_none() && p.sub.is_none() && p.name.eq_ignore_ascii_case("userName"))
+            .then_some(true)
     });
     let descending = query.sort_order == SortOrder::Descending;
     let (total, mut resources) = match (&query.filter, sort_in_store) {
@@ -256,9 +291,19 @@ pub(crate) async fn list(scope: &TenantScope, query: &ListQuery, base_url: &str)
             let rows = if query.count == 0 {
                 Vec::new()
             } else {
-                store::page(scope, by_user_name, descending, query.offset() as i64, query.count as i64).await?
+                store::page(
+                    scope,
+                    by_user_name,
+                    descending,
+                    query.offset() as i64,
+                    query.count as i64,
+                )
+                .await?
             };
-            (usize::try_from(total).unwrap_or(0), render_all(scope, &rows, base_url).await?)
+            (
+                usize::try_from(total).unwrap_or(0),
+                render_all(scope, &rows, base_url).await?,
+            )
         }
         (filter, _) => {
             let mut candidates = Vec::new();
@@ -275,12 +320,21 @@ pub(crate) async fn list(scope: &TenantScope, query: &ListQuery, base_url: &str)
                 matching.sort_by(|a, b| compare(sort_key(a, path), sort_key(b, path), descending));
             }
             let total = matching.len();
-            let page = matching.into_iter().skip(query.offset()).take(query.count).collect();
+            let page = matching
+                .into_iter()
+                .skip(query.offset())
+                .take(query.count)
+                .collect();
             (total, page)
         }
     };
     for resource in &mut resources {
-        projection::project(resource, &query.attributes, &query.excluded_attributes, &USER);
+        projection::project(
+            resource,
+            &query.attributes,
+            &query.excluded_attributes,
+            &USER,
+        );
     }
     Ok((total, resources))
 }

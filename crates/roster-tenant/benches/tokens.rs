@@ -4,9 +4,7 @@
 use std::{sync::Arc, time::Duration};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use roster_tenant::{
-    testing::TestDatabase, Actor, NewTenant, SystemClock, Tenancy, TenancyConfig,
-};
+use roster_tenant::{testing::TestDatabase, Actor, NewTenant, SystemClock, Tenancy, TenancyConfig};
 use secrecy::ExposeSecret;
 
 fn tenancy(db: roster_tenant::Db, cache_ttl: Duration) -> Tenancy {
@@ -18,7 +16,10 @@ fn tenancy(db: roster_tenant::Db, cache_ttl: Duration) -> Tenancy {
 }
 
 fn token_verification(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let database = rt.block_on(TestDatabase::sqlite());
     let db = rt.block_on(database.connect());
     let cached = tenancy(db.clone(), Duration::from_secs(60));
@@ -36,21 +37,31 @@ fn token_verification(c: &mut Criterion) {
     });
 
     let mut group = c.benchmark_group("token");
-    rt.block_on(cached.authenticate("acme", Some(&header))).unwrap();
+    rt.block_on(cached.authenticate("acme", Some(&header)))
+        .unwrap();
     group.bench_function("verify cached", |b| {
-        b.iter(|| rt.block_on(cached.authenticate("acme", Some(&header))).unwrap())
+        b.iter(|| {
+            rt.block_on(cached.authenticate("acme", Some(&header)))
+                .unwrap()
+        })
     });
 
     let uncached = tenancy(db.clone(), Duration::ZERO);
-    group.sample_size(20).measurement_time(Duration::from_secs(5));
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(5));
     group.bench_function("verify cold (argon2id)", |b| {
-        b.iter(|| rt.block_on(uncached.authenticate("acme", Some(&header))).unwrap())
+        b.iter(|| {
+            rt.block_on(uncached.authenticate("acme", Some(&header)))
+                .unwrap()
+        })
     });
     group.finish();
 
     let fresh = tenancy(db, Duration::from_secs(60));
     for _ in 0..10_000 {
-        rt.block_on(fresh.authenticate("acme", Some(&header))).unwrap();
+        rt.block_on(fresh.authenticate("acme", Some(&header)))
+            .unwrap();
     }
     let runs = fresh.argon2_verifications();
     println!("token/10,000 verifications of one token ran argon2 {runs} time(s)");

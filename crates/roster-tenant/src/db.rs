@@ -69,7 +69,9 @@ impl DatabaseUrl {
         } else if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
             Engine::Postgres
         } else {
-            return Err(invalid("expected sqlite://PATH or postgres://USER@HOST/DATABASE"));
+            return Err(invalid(
+                "expected sqlite://PATH or postgres://USER@HOST/DATABASE",
+            ));
         };
         match engine {
             Engine::Sqlite => {
@@ -103,7 +105,10 @@ impl DatabaseUrl {
         if self.engine != Engine::Sqlite {
             return None;
         }
-        let rest = self.raw.trim_start_matches("sqlite:").trim_start_matches("//");
+        let rest = self
+            .raw
+            .trim_start_matches("sqlite:")
+            .trim_start_matches("//");
         let path = rest.split('?').next().unwrap_or("");
         (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
     }

@@ -16,8 +16,7 @@ impl TenantSlug {
         let valid_chars = s
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if !(2..=63).contains(&s.len()) || !valid_chars || s.starts_with('-') || s.ends_with('-')
-        {
+        if !(2..=63).contains(&s.len()) || !valid_chars || s.starts_with('-') || s.ends_with('-') {
             return Err(Error::Invalid(format!(
                 "slug {s:?} is not valid: use 2 to 63 lowercase letters, digits and hyphens, \
                  not starting or ending with a hyphen"
@@ -42,7 +41,11 @@ impl TenantSlug {
             }
         }
         let slug = slug.trim_end_matches('-');
-        slug.chars().take(63).collect::<String>().trim_end_matches('-').to_owned()
+        slug.chars()
+            .take(63)
+            .collect::<String>()
+            .trim_end_matches('-')
+            .to_owned()
     }
 
     pub fn as_str(&self) -> &str {
@@ -71,7 +74,9 @@ impl Email {
             && domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
-            && !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == ',');
+            && !s
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == ',');
         if !ok {
             return Err(invalid());
         }
@@ -114,7 +119,13 @@ mod tests {
     #[test]
     fn emails_need_a_local_part_and_a_dotted_domain() {
         assert!(Email::parse("it@acme.example").is_ok());
-        for bad in ["it", "it@acme", "@acme.example", "it@@acme.example", "i t@acme.example"] {
+        for bad in [
+            "it",
+            "it@acme",
+            "@acme.example",
+            "it@@acme.example",
+            "i t@acme.example",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} should be refused");
         }
     }

@@ -63,7 +63,8 @@ pub(crate) fn parse_link(link: &str) -> Option<(&str, &str)> {
 }
 
 fn well_formed(id: &str, secret: &str) -> bool {
-    id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    id.bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         && secret
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
@@ -124,7 +125,13 @@ mod tests {
 
     #[test]
     fn malformed_tokens_and_links_do_not_parse() {
-        for bad in ["", "roster_", "bearer", "roster_zz", "roster_0123456789abcdef!!"] {
+        for bad in [
+            "",
+            "roster_",
+            "bearer",
+            "roster_zz",
+            "roster_0123456789abcdef!!",
+        ] {
             assert!(parse_token(bad).is_none(), "{bad}");
         }
         assert!(parse_link("abc.def").is_none());

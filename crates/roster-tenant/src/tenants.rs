@@ -144,7 +144,8 @@ impl Tenancy {
             .filter(|n| !n.is_empty());
         let id = uuid::Uuid::new_v4().to_string();
         let now = self.now();
-        let insert = "insert into tenants (id, slug, display_name, state, admin_name, admin_email, \
+        let insert =
+            "insert into tenants (id, slug, display_name, state, admin_name, admin_email, \
                       allowed_domains, created_at, updated_at) \
                       values ($1, $2, $3, 'onboarding', $4, $5, $6, $7, $7)";
         let result: std::result::Result<(), sqlx::Error> = with_pool!(self.db(), pool => {

@@ -120,13 +120,17 @@ impl Cluster {
 
 fn cluster() -> Result<&'static Cluster, String> {
     static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
-    CLUSTER.get_or_init(start_cluster).as_ref().map_err(Clone::clone)
+    CLUSTER
+        .get_or_init(start_cluster)
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 /// Finds `initdb` and `pg_ctl` on PATH, or in Debian's versioned directory.
 fn postgres_bin_dir() -> Option<PathBuf> {
     let on_path = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths).find(|dir| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file())
+        std::env::split_paths(&paths)
+            .find(|dir| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file())
     });
     on_path.or_else(|| {
         let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
@@ -170,9 +174,15 @@ fn start_cluster() -> Result<Cluster, String> {
     let log = dir.join("postgres.log");
     let initdb = bin.join("initdb");
     let mut init = as_user(run_as, &initdb);
-    init.arg("-D")
-        .arg(&data)
-        .args(["-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--no-instructions"]);
+    init.arg("-D").arg(&data).args([
+        "-U",
+        "postgres",
+        "--auth=trust",
+        "--no-sync",
+        "-E",
+        "UTF8",
+        "--no-instructions",
+    ]);
     run(&mut init, "initdb")?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -217,7 +227,10 @@ fn spawn_reaper(dir: &Path, data: &Path, pg_ctl: &Path, run_as: Option<&str>) {
         .stderr(Stdio::null())
         .spawn();
     if let Err(e) = spawned {
-        eprintln!("cannot start the PostgreSQL reaper ({e}); stop {} by hand", data.display());
+        eprintln!(
+            "cannot start the PostgreSQL reaper ({e}); stop {} by hand",
+            data.display()
+        );
     }
 }
 

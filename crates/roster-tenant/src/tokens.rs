@@ -62,7 +62,11 @@ impl Tenancy {
         self.mint_token_for(&tenant, actor).await
     }
 
-    pub(crate) async fn mint_token_for(&self, tenant: &Tenant, actor: &Actor) -> Result<MintedToken> {
+    pub(crate) async fn mint_token_for(
+        &self,
+        tenant: &Tenant,
+        actor: &Actor,
+    ) -> Result<MintedToken> {
         let minted = secret::mint();
         let secret_text = minted.secret.expose_secret().to_owned();
         let hash = tokio::task::spawn_blocking(move || secret::argon2_hash(&secret_text))
@@ -181,7 +185,11 @@ impl Tenancy {
     /// Checks `Authorization: Bearer …` for the tenant named in the URL. Any failure is the same
     /// `Unauthorized`, and takes about as long whether or not the tenant or token exists.
     #[tracing::instrument(skip_all, fields(tenant = slug))]
-    pub async fn authenticate(&self, slug: &str, authorization: Option<&str>) -> Result<TenantScope> {
+    pub async fn authenticate(
+        &self,
+        slug: &str,
+        authorization: Option<&str>,
+    ) -> Result<TenantScope> {
         let token = authorization
             .and_then(|h| {
                 let (scheme, rest) = h.trim().split_once(' ')?;
@@ -220,10 +228,12 @@ impl Tenancy {
         };
         let secret_text = parsed.map(|(_, s)| s.to_owned()).unwrap_or_default();
         self.inner.argon2_runs.fetch_add(1, Ordering::Relaxed);
-        let matches = tokio::task::spawn_blocking(move || secret::argon2_verify(&secret_text, &hash))
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        let (Some(tenant), Some((token_id, _)), true, true) = (tenant, parsed, known, matches) else {
+        let matches =
+            tokio::task::spawn_blocking(move || secret::argon2_verify(&secret_text, &hash))
+                .await
+                .map_err(|e| Error::Internal(e.to_string()))?;
+        let (Some(tenant), Some((token_id, _)), true, true) = (tenant, parsed, known, matches)
+        else {
             return Err(Error::Unauthorized);
         };
         if tenant.state == TenantState::Suspended {

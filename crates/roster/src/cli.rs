@@ -8,7 +8,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::{commands, settings::Settings, startup::Application, telemetry};
 
 #[derive(Debug, Parser)]
-#[command(name = "roster", version, about = "Self-serve SCIM provisioning, one tenant per customer company")]
+#[command(
+    name = "roster",
+    version,
+    about = "Self-serve SCIM provisioning, one tenant per customer company"
+)]
 pub struct Cli {
     /// A TOML file of settings (environment variables override it).
     #[arg(long, global = true, env = "ROSTER_CONFIG")]
@@ -149,7 +153,10 @@ pub fn main() -> ExitCode {
     for warning in &warnings {
         eprintln!("roster: warning: {warning}");
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("roster: cannot start the async runtime: {e}");

@@ -22,7 +22,13 @@ pub(crate) async fn run(command: Command, settings: &Settings) -> ExitCode {
         }
     };
     if matches!(command, Command::Migrate) {
-        println!("migrations applied to {}", settings.database_url().map(|u| u.to_string()).unwrap_or_default());
+        println!(
+            "migrations applied to {}",
+            settings
+                .database_url()
+                .map(|u| u.to_string())
+                .unwrap_or_default()
+        );
         return ExitCode::SUCCESS;
     }
     let tenancy = Tenancy::new(db.clone(), tenancy_config(settings), Arc::new(SystemClock));
@@ -58,10 +64,26 @@ fn chrono_duration(d: Option<std::time::Duration>) -> Result<Option<chrono::Dura
 
 async fn tenant(tenancy: &Tenancy, command: TenantCommand) -> Result<(), Error> {
     match command {
-        TenantCommand::Create { name, admin_email, admin_name, slug, allowed_domains, expires_in, output } => {
-            let new = NewTenant { display_name: name, slug, admin_name, admin_email, allowed_domains };
+        TenantCommand::Create {
+            name,
+            admin_email,
+            admin_name,
+            slug,
+            allowed_domains,
+            expires_in,
+            output,
+        } => {
+            let new = NewTenant {
+                display_name: name,
+                slug,
+                admin_name,
+                admin_email,
+                allowed_domains,
+            };
             let tenant = tenancy.create_tenant(new, &Actor::Cli).await?;
-            let link = tenancy.issue_link(&tenant.slug, &Actor::Cli, chrono_duration(expires_in)?).await?;
+            let link = tenancy
+                .issue_link(&tenant.slug, &Actor::Cli, chrono_duration(expires_in)?)
+                .await?;
             if output.json {
                 let mut value = tenant_json(&tenant);
                 value["setup_link"] = json!(link.url.expose_secret());
@@ -71,17 +93,31 @@ async fn tenant(tenancy: &Tenancy, command: TenantCommand) -> Result<(), Error> 
                 print_tenant(&tenant);
                 println!("setup link      {}", link.url.expose_secret());
                 println!("link expires    {}", link.info.expires_at.to_rfc3339());
-                println!("\nSend the setup link to {}; it is shown only now.", tenant.admin_email);
+                println!(
+                    "\nSend the setup link to {}; it is shown only now.",
+                    tenant.admin_email
+                );
             }
         }
         TenantCommand::List { output } => {
             let tenants = tenancy.list_tenants().await?;
             if output.json {
-                println!("{:#}", Value::Array(tenants.iter().map(tenant_json).collect()));
+                println!(
+                    "{:#}",
+                    Value::Array(tenants.iter().map(tenant_json).collect())
+                );
             } else {
                 let rows = tenants
                     .iter()
-                    .map(|t| vec![t.slug.clone(), t.display_name.clone(), t.state.as_str().into(), t.admin_email.clone(), t.created_at.format("%Y-%m-%d").to_string()])
+                    .map(|t| {
+                        vec![
+                            t.slug.clone(),
+                            t.display_name.clone(),
+                            t.state.as_str().into(),
+                            t.admin_email.clone(),
+                            t.created_at.format("%Y-%m-%d").to_string(),
+                        ]
+                    })
                     .collect();
                 print_table(&["SLUG", "NAME", "STATE", "ADMIN", "CREATED"], rows);
             }
@@ -98,7 +134,11 @@ async fn tenant(tenancy: &Tenancy, command: TenantCommand) -> Result<(), Error> 
             } else {
                 print_tenant(&t);
                 match link {
-                    Some(l) => println!("setup link      {:?}, expires {}", l.state, l.expires_at.to_rfc3339()),
+                    Some(l) => println!(
+                        "setup link      {:?}, expires {}",
+                        l.state,
+                        l.expires_at.to_rfc3339()
+                    ),
                     None => println!("setup link      none issued"),
                 }
                 println!();
@@ -128,10 +168,19 @@ async fn tenant(tenancy: &Tenancy, command: TenantCommand) -> Result<(), Error> 
 
 async fn link(tenancy: &Tenancy, command: LinkCommand) -> Result<(), Error> {
     match command {
-        LinkCommand::Issue { tenant, expires_in, output } => {
-            let link = tenancy.issue_link(&tenant, &Actor::Cli, chrono_duration(expires_in)?).await?;
+        LinkCommand::Issue {
+            tenant,
+            expires_in,
+            output,
+        } => {
+            let link = tenancy
+                .issue_link(&tenant, &Actor::Cli, chrono_duration(expires_in)?)
+                .await?;
             if output.json {
-                println!("{:#}", json!({ "tenant": tenant, "setup_link": link.url.expose_secret(), "expires_at": link.info.expires_at }));
+                println!(
+                    "{:#}",
+                    json!({ "tenant": tenant, "setup_link": link.url.expose_secret(), "expires_at": link.info.expires_at })
+                );
             } else {
                 println!("setup link      {}", link.url.expose_secret());
                 println!("link expires    {}", link.info.expires_at.to_rfc3339());
@@ -151,7 +200,10 @@ async fn token(tenancy: &Tenancy, command: TokenCommand) -> Result<(), Error> {
         TokenCommand::List { tenant, output } => {
             let tokens = tenancy.list_tokens(&tenant).await?;
             if output.json {
-                println!("{:#}", Value::Array(tokens.iter().map(token_json).collect()));
+                println!(
+                    "{:#}",
+                    Value::Array(tokens.iter().map(token_json).collect())
+                );
             } else {
                 print_tokens(&tokens);
             }
@@ -207,12 +259,29 @@ fn print_state(t: &Tenant, json: bool) {
 }
 
 fn print_tokens(tokens: &[TokenInfo]) {
-    let when = |d: Option<chrono::DateTime<chrono::Utc>>| d.map(|d| d.to_rfc3339()).unwrap_or_else(|| "-".into());
+    let when = |d: Option<chrono::DateTime<chrono::Utc>>| {
+        d.map(|d| d.to_rfc3339()).unwrap_or_else(|| "-".into())
+    };
     let rows = tokens
         .iter()
-        .map(|t| vec![t.prefix(), if t.is_live() { "live".into() } else { "revoked".into() }, t.created_by.clone(), t.created_at.to_rfc3339(), when(t.last_used_at)])
+        .map(|t| {
+            vec![
+                t.prefix(),
+                if t.is_live() {
+                    "live".into()
+                } else {
+                    "revoked".into()
+                },
+                t.created_by.clone(),
+                t.created_at.to_rfc3339(),
+                when(t.last_used_at),
+            ]
+        })
         .collect();
-    print_table(&["TOKEN", "STATE", "CREATED BY", "CREATED", "LAST USED"], rows);
+    print_table(
+        &["TOKEN", "STATE", "CREATED BY", "CREATED", "LAST USED"],
+        rows,
+    );
 }
 
 fn print_table(headers: &[&str], rows: Vec<Vec<String>>) {
@@ -223,7 +292,11 @@ fn print_table(headers: &[&str], rows: Vec<Vec<String>>) {
         }
     }
     let line = |cells: Vec<String>| {
-        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
         println!("{}", padded.join("  ").trim_end());
     };
     line(headers.iter().map(|h| h.to_string()).collect());

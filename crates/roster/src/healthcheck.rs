@@ -16,13 +16,18 @@ pub fn check(listen: SocketAddr) -> Result<(), String> {
         });
     }
     let timeout = Duration::from_secs(3);
-    let mut stream = TcpStream::connect_timeout(&target, timeout).map_err(|e| format!("cannot reach {target}: {e}"))?;
-    stream.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    let mut stream = TcpStream::connect_timeout(&target, timeout)
+        .map_err(|e| format!("cannot reach {target}: {e}"))?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
     stream
         .write_all(format!("GET /healthz HTTP/1.0\r\nHost: {target}\r\n\r\n").as_bytes())
         .map_err(|e| format!("cannot ask {target}: {e}"))?;
     let mut response = String::new();
-    stream.read_to_string(&mut response).map_err(|e| format!("no answer from {target}: {e}"))?;
+    stream
+        .read_to_string(&mut response)
+        .map_err(|e| format!("no answer from {target}: {e}"))?;
     let status = response.lines().next().unwrap_or_default();
     if status.split_whitespace().nth(1) == Some("200") {
         Ok(())

@@ -10,7 +10,9 @@ use actix_web::{
     middleware::Next,
     web, HttpResponse,
 };
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+};
 use roster_tenant::{Db, Readiness};
 use tracing::{field::Empty, Instrument};
 
@@ -22,32 +24,29 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn new() -> Self {
+    pub fn new() -> Result<Self, prometheus::Error> {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
             Opts::new("roster_http_requests_total", "HTTP requests answered"),
             &["method", "route", "status"],
-        )
-        .unwrap_or_else(|e| unreachable_metric(e));
+        )?;
         let latency = HistogramVec::new(
-            HistogramOpts::new("roster_http_request_duration_seconds", "HTTP request latency")
-                .buckets(vec![
-                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-                ]),
+            HistogramOpts::new(
+                "roster_http_request_duration_seconds",
+                "HTTP request latency",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ]),
             &["method", "route", "status"],
-        )
-        .unwrap_or_else(|e| unreachable_metric(e));
-        for collector in [
-            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
-            Box::new(latency.clone()),
-        ] {
-            let _ = registry.register(collector);
-        }
-        Self {
+        )?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(latency.clone()))?;
+        Ok(Self {
             registry,
             requests,
             latency,
-        }
+        })
     }
 
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
@@ -62,17 +61,6 @@ impl Metrics {
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
         String::from_utf8(out).unwrap_or_default()
     }
-}
-
-impl Default for Metrics {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-fn unreachable_metric<T>(e: prometheus::Error) -> T {
-    // The metric definitions above are constant and valid; this cannot happen at run time.
-    panic!("invalid metric definition: {e}")
 }
 
 /// Wraps every request in a span and records its metrics.
@@ -98,9 +86,14 @@ pub async fn observe(
     let (status, route) = match &result {
         Ok(res) => (
             res.status().as_u16(),
-            res.request().match_pattern().unwrap_or_else(|| "unmatched".into()),
+            res.request()
+                .match_pattern()
+                .unwrap_or_else(|| "unmatched".into()),
         ),
-        Err(e) => (e.as_response_error().status_code().as_u16(), "unmatched".into()),
+        Err(e) => (
+            e.as_response_error().status_code().as_u16(),
+            "unmatched".into(),
+        ),
     };
     if let Ok(res) = &result {
         if let Some(tenant) = res.request().match_info().get("tenant") {

@@ -80,95 +80,173 @@ struct Field {
 }
 
 const FIELDS: &[Field] = &[
-    Field { key: "listen", secret: false, apply: |s, v| {
-        s.listen = v.parse().map_err(|_| format!("{v:?} is not an address like 127.0.0.1:8080"))?;
-        Ok(())
-    }},
-    Field { key: "public_url", secret: false, apply: |s, v| {
-        let url = v.trim_end_matches('/');
-        if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
-            return Err(format!("{v:?} is not an http:// or https:// URL"));
-        }
-        s.public_url = Some(url.to_owned());
-        Ok(())
-    }},
-    Field { key: "data_dir", secret: false, apply: |s, v| {
-        s.data_dir = PathBuf::from(v);
-        Ok(())
-    }},
-    Field { key: "database_url", secret: true, apply: |s, v| {
-        DatabaseUrl::parse(v).map_err(|e| e.to_string())?;
-        s.database_url = Some(SecretString::from(v.to_owned()));
-        Ok(())
-    }},
-    Field { key: "database_max_connections", secret: false, apply: |s, v| {
-        s.database_max_connections = v.parse().ok().filter(|n| *n > 0)
-            .ok_or_else(|| format!("{v:?} is not a positive whole number"))?;
-        Ok(())
-    }},
-    Field { key: "database_connect_timeout", secret: false, apply: |s, v| {
-        s.database_connect_timeout = duration(v)?;
-        Ok(())
-    }},
-    Field { key: "log_format", secret: false, apply: |s, v| {
-        s.log_format = match v.to_ascii_lowercase().as_str() {
-            "text" => LogFormat::Text,
-            "json" => LogFormat::Json,
-            _ => return Err(format!("{v:?} is not a log format; use text or json")),
-        };
-        Ok(())
-    }},
-    Field { key: "log", secret: false, apply: |s, v| {
-        tracing_subscriber::EnvFilter::try_new(v).map_err(|e| format!("{v:?} is not a log filter: {e}"))?;
-        s.log = v.to_owned();
-        Ok(())
-    }},
-    Field { key: "token_cache_ttl", secret: false, apply: |s, v| {
-        s.token_cache_ttl = duration(v)?;
-        Ok(())
-    }},
-    Field { key: "link_ttl", secret: false, apply: |s, v| {
-        s.link_ttl = duration(v)?;
-        Ok(())
-    }},
-    Field { key: "vendor_name", secret: false, apply: |s, v| {
-        if v.trim().is_empty() {
-            return Err("the vendor name cannot be empty".into());
-        }
-        s.vendor_name = v.trim().to_owned();
-        Ok(())
-    }},
-    Field { key: "smtp_url", secret: true, apply: |s, v| {
-        if !(v.starts_with("smtp://") || v.starts_with("smtps://")) {
-            return Err("expected smtp://HOST:PORT or smtps://HOST:PORT".into());
-        }
-        s.smtp_url = Some(SecretString::from(v.to_owned()));
-        Ok(())
-    }},
-    Field { key: "shutdown_timeout", secret: false, apply: |s, v| {
-        s.shutdown_timeout = duration(v)?;
-        Ok(())
-    }},
-    Field { key: "scim_rate_limit", secret: false, apply: |s, v| {
-        s.scim_rate_limit = positive(v)?;
-        Ok(())
-    }},
-    Field { key: "scim_rate_burst", secret: false, apply: |s, v| {
-        s.scim_rate_burst = positive(v)?;
-        Ok(())
-    }},
-    Field { key: "scim_body_limit", secret: false, apply: |s, v| {
-        s.scim_body_limit = positive(v)? as usize;
-        Ok(())
-    }},
-    Field { key: "scim_max_results", secret: false, apply: |s, v| {
-        s.scim_max_results = positive(v)? as usize;
-        Ok(())
-    }},
-    Field { key: "request_log_retention", secret: false, apply: |s, v| {
-        s.request_log_retention = duration(v)?;
-        Ok(())
-    }},
+    Field {
+        key: "listen",
+        secret: false,
+        apply: |s, v| {
+            s.listen = v
+                .parse()
+                .map_err(|_| format!("{v:?} is not an address like 127.0.0.1:8080"))?;
+            Ok(())
+        },
+    },
+    Field {
+        key: "public_url",
+        secret: false,
+        apply: |s, v| {
+            let url = v.trim_end_matches('/');
+            if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
+                return Err(format!("{v:?} is not an http:// or https:// URL"));
+            }
+            s.public_url = Some(url.to_owned());
+            Ok(())
+        },
+    },
+    Field {
+        key: "data_dir",
+        secret: false,
+        apply: |s, v| {
+            s.data_dir = PathBuf::from(v);
+            Ok(())
+        },
+    },
+    Field {
+        key: "database_url",
+        secret: true,
+        apply: |s, v| {
+            DatabaseUrl::parse(v).map_err(|e| e.to_string())?;
+            s.database_url = Some(SecretString::from(v.to_owned()));
+            Ok(())
+        },
+    },
+    Field {
+        key: "database_max_connections",
+        secret: false,
+        apply: |s, v| {
+            s.database_max_connections = v
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| format!("{v:?} is not a positive whole number"))?;
+            Ok(())
+        },
+    },
+    Field {
+        key: "database_connect_timeout",
+        secret: false,
+        apply: |s, v| {
+            s.database_connect_timeout = duration(v)?;
+            Ok(())
+        },
+    },
+    Field {
+        key: "log_format",
+        secret: false,
+        apply: |s, v| {
+            s.log_format = match v.to_ascii_lowercase().as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                _ => return Err(format!("{v:?} is not a log format; use text or json")),
+            };
+            Ok(())
+        },
+    },
+    Field {
+        key: "log",
+        secret: false,
+        apply: |s, v| {
+            tracing_subscriber::EnvFilter::try_new(v)
+                .map_err(|e| format!("{v:?} is not a log filter: {e}"))?;
+            s.log = v.to_owned();
+            Ok(())
+        },
+    },
+    Field {
+        key: "token_cache_ttl",
+        secret: false,
+        apply: |s, v| {
+            s.token_cache_ttl = duration(v)?;
+            Ok(())
+        },
+    },
+    Field {
+        key: "link_ttl",
+        secret: false,
+        apply: |s, v| {
+            s.link_ttl = duration(v)?;
+            Ok(())
+        },
+    },
+    Field {
+        key: "vendor_name",
+        secret: false,
+        apply: |s, v| {
+            if v.trim().is_empty() {
+                return Err("the vendor name cannot be empty".into());
+            }
+            s.vendor_name = v.trim().to_owned();
+            Ok(())
+        },
+    },
+    Field {
+        key: "smtp_url",
+        secret: true,
+        apply: |s, v| {
+            if !(v.starts_with("smtp://") || v.starts_with("smtps://")) {
+                return Err("expected smtp://HOST:PORT or smtps://HOST:PORT".into());
+            }
+            s.smtp_url = Some(SecretString::from(v.to_owned()));
+            Ok(())
+        },
+    },
+    Field {
+        key: "shutdown_timeout",
+        secret: false,
+        apply: |s, v| {
+            s.shutdown_timeout = duration(v)?;
+            Ok(())
+        },
+    },
+    Field {
+        key: "scim_rate_limit",
+        secret: false,
+        apply: |s, v| {
+            s.scim_rate_limit = positive(v)?;
+            Ok(())
+        },
+    },
+    Field {
+        key: "scim_rate_burst",
+        secret: false,
+        apply: |s, v| {
+            s.scim_rate_burst = positive(v)?;
+            Ok(())
+        },
+    },
+    Field {
+        key: "scim_body_limit",
+        secret: false,
+        apply: |s, v| {
+            s.scim_body_limit = positive(v)? as usize;
+            Ok(())
+        },
+    },
+    Field {
+        key: "scim_max_results",
+        secret: false,
+        apply: |s, v| {
+            s.scim_max_results = positive(v)? as usize;
+            Ok(())
+        },
+    },
+    Field {
+        key: "request_log_retention",
+        secret: false,
+        apply: |s, v| {
+            s.request_log_retention = duration(v)?;
+            Ok(())
+        },
+    },
 ];
 
 fn positive(v: &str) -> Result<u32, String> {
@@ -216,7 +294,9 @@ impl Settings {
                 continue;
             }
             let field = FIELDS.iter().find(|f| env_name(f.key) == *name);
-            let file_field = FIELDS.iter().find(|f| format!("{}_FILE", env_name(f.key)) == *name);
+            let file_field = FIELDS
+                .iter()
+                .find(|f| format!("{}_FILE", env_name(f.key)) == *name);
             let fail = |message: String| SettingError {
                 source_name: name.clone(),
                 message,
@@ -248,7 +328,8 @@ impl Settings {
             source_name: source_name.clone(),
             message,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read it: {e}")))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read it: {e}")))?;
         let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
             let position = e
                 .span()
@@ -327,24 +408,49 @@ impl fmt::Display for Settings {
             ("public_url", self.public_url()),
             ("data_dir", self.data_dir.display().to_string()),
             ("database_url", database),
-            ("database_max_connections", self.database_max_connections.to_string()),
-            ("database_connect_timeout", humantime::format_duration(self.database_connect_timeout).to_string()),
-            ("log_format", format!("{:?}", self.log_format).to_lowercase()),
+            (
+                "database_max_connections",
+                self.database_max_connections.to_string(),
+            ),
+            (
+                "database_connect_timeout",
+                humantime::format_duration(self.database_connect_timeout).to_string(),
+            ),
+            (
+                "log_format",
+                format!("{:?}", self.log_format).to_lowercase(),
+            ),
             ("log", self.log.clone()),
-            ("token_cache_ttl", humantime::format_duration(self.token_cache_ttl).to_string()),
-            ("link_ttl", humantime::format_duration(self.link_ttl).to_string()),
+            (
+                "token_cache_ttl",
+                humantime::format_duration(self.token_cache_ttl).to_string(),
+            ),
+            (
+                "link_ttl",
+                humantime::format_duration(self.link_ttl).to_string(),
+            ),
             ("vendor_name", self.vendor_name.clone()),
             ("smtp_url", masked_url(&self.smtp_url)),
-            ("shutdown_timeout", humantime::format_duration(self.shutdown_timeout).to_string()),
+            (
+                "shutdown_timeout",
+                humantime::format_duration(self.shutdown_timeout).to_string(),
+            ),
             ("scim_rate_limit", self.scim_rate_limit.to_string()),
             ("scim_rate_burst", self.scim_rate_burst.to_string()),
             ("scim_body_limit", self.scim_body_limit.to_string()),
             ("scim_max_results", self.scim_max_results.to_string()),
-            ("request_log_retention", humantime::format_duration(self.request_log_retention).to_string()),
+            (
+                "request_log_retention",
+                humantime::format_duration(self.request_log_retention).to_string(),
+            ),
         ];
         for (key, value) in rows {
             let secret = FIELDS.iter().any(|f| f.key == key && f.secret);
-            let note = if secret { "  # secret: password masked" } else { "" };
+            let note = if secret {
+                "  # secret: password masked"
+            } else {
+                ""
+            };
             writeln!(f, "{key} = {}{note}", toml::Value::String(value))?;
         }
         Ok(())
@@ -356,14 +462,20 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn with_nothing_configured_roster_listens_on_loopback_8080_with_sqlite_under_data() {
         let (s, warnings) = Settings::load(None, env(&[])).unwrap();
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(s.database_url().unwrap().to_string(), "sqlite://./data/roster.db");
+        assert_eq!(
+            s.database_url().unwrap().to_string(),
+            "sqlite://./data/roster.db"
+        );
         assert!(warnings.is_empty());
     }
 
@@ -372,7 +484,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("roster.toml");
         std::fs::write(&file, "listen = \"0.0.0.0:9000\"\nvendor_name = \"Acme\"\n").unwrap();
-        let (s, _) = Settings::load(Some(&file), env(&[("ROSTER_VENDOR_NAME", "Coffees")])).unwrap();
+        let (s, _) =
+            Settings::load(Some(&file), env(&[("ROSTER_VENDOR_NAME", "Coffees")])).unwrap();
         assert_eq!(s.listen.to_string(), "0.0.0.0:9000");
         assert_eq!(s.vendor_name, "Coffees");
     }
@@ -385,13 +498,17 @@ mod tests {
         let var = ("ROSTER_DATABASE_URL_FILE", file.to_str().unwrap());
         let (s, _) = Settings::load(None, env(&[var])).unwrap();
         let printed = s.to_string();
-        assert!(printed.contains("postgres://roster:***@db.internal/roster"), "{printed}");
+        assert!(
+            printed.contains("postgres://roster:***@db.internal/roster"),
+            "{printed}"
+        );
         assert!(!printed.contains("hunter2"));
     }
 
     #[test]
     fn an_unknown_roster_variable_is_warned_about() {
-        let (_, warnings) = Settings::load(None, env(&[("ROSTER_LISTNE", "x"), ("HOME", "/")])).unwrap();
+        let (_, warnings) =
+            Settings::load(None, env(&[("ROSTER_LISTNE", "x"), ("HOME", "/")])).unwrap();
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("ROSTER_LISTNE"));
     }
@@ -399,9 +516,16 @@ mod tests {
     #[test]
     fn a_bad_value_names_the_variable_and_the_problem() {
         let err = Settings::load(None, env(&[("ROSTER_LISTEN", "localhost")])).unwrap_err();
-        assert_eq!(err.to_string(), "ROSTER_LISTEN: \"localhost\" is not an address like 127.0.0.1:8080");
+        assert_eq!(
+            err.to_string(),
+            "ROSTER_LISTEN: \"localhost\" is not an address like 127.0.0.1:8080"
+        );
         let err = Settings::load(None, env(&[("ROSTER_DATABASE_URL", "mysql://x")])).unwrap_err();
-        assert!(err.to_string().starts_with("ROSTER_DATABASE_URL: cannot parse"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("ROSTER_DATABASE_URL: cannot parse"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -409,7 +533,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("roster.toml");
         std::fs::write(&file, "vendor_name = \"Acme\"\nlisten = \n").unwrap();
-        let err = Settings::load(Some(&file), env(&[])).unwrap_err().to_string();
+        let err = Settings::load(Some(&file), env(&[]))
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("--config "), "{err}");
         assert!(err.contains("line 2"), "{err}");
     }

@@ -43,10 +43,12 @@ pub async fn open_database(settings: &Settings) -> Result<Db, StartupError> {
         max_connections: settings.database_max_connections,
         connect_timeout: settings.database_connect_timeout,
     };
-    let db = Db::connect(&url, &options).await.map_err(|e| StartupError {
-        setting: setting.clone(),
-        message: describe_db_error(&e),
-    })?;
+    let db = Db::connect(&url, &options)
+        .await
+        .map_err(|e| StartupError {
+            setting: setting.clone(),
+            message: describe_db_error(&e),
+        })?;
     db.migrate().await.map_err(|e| StartupError {
         setting,
         message: describe_db_error(&e),
@@ -56,9 +58,14 @@ pub async fn open_database(settings: &Settings) -> Result<Db, StartupError> {
 
 fn describe_db_error(e: &DbError) -> String {
     match e {
-        DbError::Unreachable { url, source } => format!("cannot reach the database at {url}: {}", root_cause(source)),
+        DbError::Unreachable { url, source } => {
+            format!("cannot reach the database at {url}: {}", root_cause(source))
+        }
         DbError::Directory { path, source } => {
-            format!("cannot create the data directory {}: {source}", path.display())
+            format!(
+                "cannot create the data directory {}: {source}",
+                path.display()
+            )
         }
         other => other.to_string(),
     }
@@ -131,16 +138,20 @@ impl Application {
             data_dir: settings.data_dir.clone(),
             smtp_url: settings.smtp_url.clone(),
         };
-        let pages = Web::new(web_config, tenancy.clone(), scim.clone()).map_err(|e| StartupError {
-            setting: "web".into(),
-            message: e.to_string(),
-        })?;
+        let pages =
+            Web::new(web_config, tenancy.clone(), scim.clone()).map_err(|e| StartupError {
+                setting: "web".into(),
+                message: e.to_string(),
+            })?;
         let (shutdown, stopping) = watch::channel(false);
         let workers = vec![
             scim.spawn_workers(stopping.clone()),
             pages.spawn_workers(stopping),
         ];
-        let metrics = web::Data::new(Metrics::new());
+        let metrics = web::Data::new(Metrics::new().map_err(|e| StartupError {
+            setting: "metrics".into(),
+            message: e.to_string(),
+        })?);
         let db_data = web::Data::new(db);
         let tenancy_data = web::Data::new(tenancy.clone());
         let scim_service = scim.clone();

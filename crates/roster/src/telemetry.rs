@@ -9,7 +9,9 @@ use crate::settings::{LogFormat, Settings};
 /// Installs the global subscriber once; later calls (tests building many apps) do nothing.
 pub fn init(settings: &Settings) {
     let filter = EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr)
+    let builder = fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal());
     let _ = match settings.log_format {
         LogFormat::Text => builder.try_init(),

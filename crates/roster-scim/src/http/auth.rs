@@ -17,7 +17,11 @@ impl FromRequest for Authenticated {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let scim = req.app_data::<web::Data<Scim>>().cloned();
-        let slug = req.match_info().get("tenant").unwrap_or_default().to_owned();
+        let slug = req
+            .match_info()
+            .get("tenant")
+            .unwrap_or_default()
+            .to_owned();
         let authorization = req
             .headers()
             .get(actix_web::http::header::AUTHORIZATION)
@@ -25,7 +29,8 @@ impl FromRequest for Authenticated {
             .map(str::to_owned);
         let req = req.clone();
         Box::pin(async move {
-            let scim = scim.ok_or_else(|| ApiError::from(ScimError::internal("SCIM is not configured")))?;
+            let scim =
+                scim.ok_or_else(|| ApiError::from(ScimError::internal("SCIM is not configured")))?;
             // Limited before authentication, so that a flood of bad tokens costs no argon2.
             if let Err(not_until) = scim.inner.limiter.check_key(&slug) {
                 let wait = not_until.wait_time_from(DefaultClock::default().now());

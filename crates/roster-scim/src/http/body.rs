@@ -22,7 +22,13 @@ impl FromRequest for ScimJson {
             .headers()
             .get(actix_web::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            });
         let mut payload = payload.take();
         Box::pin(async move {
             if let Some(ct) = content_type.as_deref() {
@@ -37,7 +43,9 @@ impl FromRequest for ScimJson {
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ScimError::invalid_syntax(format!("the body could not be read: {e}")))?;
+                let chunk = chunk.map_err(|e| {
+                    ScimError::invalid_syntax(format!("the body could not be read: {e}"))
+                })?;
                 if body.len() + chunk.len() > limit {
                     return Err(ScimError::payload_too_large(format!(
                         "the body is larger than the {limit} bytes Roster accepts"

@@ -13,13 +13,24 @@ fn base_url(scim: &Scim, auth: &Authenticated) -> String {
     scim.tenancy().scim_base_url(auth.0.slug().as_str())
 }
 
-pub(crate) async fn get_service_provider_config(scim: web::Data<Scim>, auth: Authenticated) -> HttpResponse {
-    let doc = discovery::service_provider_config(&base_url(&scim, &auth), scim.config().max_results);
+pub(crate) async fn get_service_provider_config(
+    scim: web::Data<Scim>,
+    auth: Authenticated,
+) -> HttpResponse {
+    let doc =
+        discovery::service_provider_config(&base_url(&scim, &auth), scim.config().max_results);
     scim_response(HttpResponse::Ok(), &doc, None)
 }
 
-pub(crate) async fn list_resource_types(scim: web::Data<Scim>, auth: Authenticated) -> HttpResponse {
-    scim_response(HttpResponse::Ok(), &discovery::resource_types(&base_url(&scim, &auth)), None)
+pub(crate) async fn list_resource_types(
+    scim: web::Data<Scim>,
+    auth: Authenticated,
+) -> HttpResponse {
+    scim_response(
+        HttpResponse::Ok(),
+        &discovery::resource_types(&base_url(&scim, &auth)),
+        None,
+    )
 }
 
 pub(crate) async fn get_resource_type(
@@ -34,7 +45,11 @@ pub(crate) async fn get_resource_type(
 }
 
 pub(crate) async fn list_schemas(scim: web::Data<Scim>, auth: Authenticated) -> HttpResponse {
-    scim_response(HttpResponse::Ok(), &discovery::schemas(&base_url(&scim, &auth)), None)
+    scim_response(
+        HttpResponse::Ok(),
+        &discovery::schemas(&base_url(&scim, &auth)),
+        None,
+    )
 }
 
 pub(crate) async fn get_schema(

@@ -2,7 +2,10 @@
 
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
 
-use super::{auth::Authenticated, body::ScimJson, error::ApiResult, query::Params, scim_response, users::if_match};
+use super::{
+    auth::Authenticated, body::ScimJson, error::ApiResult, query::Params, scim_response,
+    users::if_match,
+};
 use crate::{
     groups,
     proto::{
@@ -46,17 +49,33 @@ async fn group_response(
     Ok(scim_response(builder, &resource, event))
 }
 
-pub(crate) async fn list_groups(scim: web::Data<Scim>, auth: Authenticated, req: HttpRequest) -> ApiResult<HttpResponse> {
+pub(crate) async fn list_groups(
+    scim: web::Data<Scim>,
+    auth: Authenticated,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
     let query = Params::of(&req)?.list_query(scim.config().max_results)?;
     let (total, resources) = groups::list(&auth.0, &query, &base_url(&scim, &auth)).await?;
-    Ok(scim_response(HttpResponse::Ok(), &query.response(total, resources).to_json(), None))
+    Ok(scim_response(
+        HttpResponse::Ok(),
+        &query.response(total, resources).to_json(),
+        None,
+    ))
 }
 
-pub(crate) async fn search_groups(scim: web::Data<Scim>, auth: Authenticated, body: ScimJson) -> ApiResult<HttpResponse> {
+pub(crate) async fn search_groups(
+    scim: web::Data<Scim>,
+    auth: Authenticated,
+    body: ScimJson,
+) -> ApiResult<HttpResponse> {
     let search = SearchRequest::from_json(body.0)?;
     let query = ListQuery::from_search(&search, scim.config().max_results)?;
     let (total, resources) = groups::list(&auth.0, &query, &base_url(&scim, &auth)).await?;
-    Ok(scim_response(HttpResponse::Ok(), &query.response(total, resources).to_json(), None))
+    Ok(scim_response(
+        HttpResponse::Ok(),
+        &query.response(total, resources).to_json(),
+        None,
+    ))
 }
 
 pub(crate) async fn create_group(
@@ -79,11 +98,24 @@ pub(crate) async fn get_group(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let row = groups::get(&auth.0, &group_id(path)).await?;
-    let none_match = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
+    let none_match = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok());
     if none_match.is_some_and(|tag| tag.split(',').any(|t| t.trim() == etag(row.version))) {
-        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag(row.version))).finish());
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag(row.version)))
+            .finish());
     }
-    group_response(HttpResponse::Ok(), &req, &auth, row, &base_url(&scim, &auth), None).await
+    group_response(
+        HttpResponse::Ok(),
+        &req,
+        &auth,
+        row,
+        &base_url(&scim, &auth),
+        None,
+    )
+    .await
 }
 
 pub(crate) async fn replace_group(
@@ -94,8 +126,17 @@ pub(crate) async fn replace_group(
     body: ScimJson,
 ) -> ApiResult<HttpResponse> {
     let id = group_id(path);
-    let (row, event) = groups::replace(&auth.0, &id, body.0, if_match(&req)?, scim.tenancy().now()).await?;
-    group_response(HttpResponse::Ok(), &req, &auth, row, &base_url(&scim, &auth), Some(event)).await
+    let (row, event) =
+        groups::replace(&auth.0, &id, body.0, if_match(&req)?, scim.tenancy().now()).await?;
+    group_response(
+        HttpResponse::Ok(),
+        &req,
+        &auth,
+        row,
+        &base_url(&scim, &auth),
+        Some(event),
+    )
+    .await
 }
 
 pub(crate) async fn patch_group(
@@ -107,8 +148,23 @@ pub(crate) async fn patch_group(
 ) -> ApiResult<HttpResponse> {
     let id = group_id(path);
     let request = PatchRequest::from_json(body.0)?;
-    let (row, event) = groups::patch(&auth.0, &id, &request, if_match(&req)?, scim.tenancy().now()).await?;
-    group_response(HttpResponse::Ok(), &req, &auth, row, &base_url(&scim, &auth), Some(event)).await
+    let (row, event) = groups::patch(
+        &auth.0,
+        &id,
+        &request,
+        if_match(&req)?,
+        scim.tenancy().now(),
+    )
+    .await?;
+    group_response(
+        HttpResponse::Ok(),
+        &req,
+        &auth,
+        row,
+        &base_url(&scim, &auth),
+        Some(event),
+    )
+    .await
 }
 
 pub(crate) async fn delete_group(

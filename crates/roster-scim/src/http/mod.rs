@@ -65,9 +65,15 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig, scim: Scim) {
                     .route(web::delete().to(groups::delete_group))
                     .default_service(web::to(method_not_allowed)),
             )
-            .service(read_only("/ServiceProviderConfig", discovery::get_service_provider_config))
+            .service(read_only(
+                "/ServiceProviderConfig",
+                discovery::get_service_provider_config,
+            ))
             .service(read_only("/ResourceTypes", discovery::list_resource_types))
-            .service(read_only("/ResourceTypes/{id}", discovery::get_resource_type))
+            .service(read_only(
+                "/ResourceTypes/{id}",
+                discovery::get_resource_type,
+            ))
             .service(read_only("/Schemas", discovery::list_schemas))
             .service(read_only("/Schemas/{id}", discovery::get_schema))
             .default_service(web::to(no_such_endpoint)),
@@ -90,7 +96,10 @@ async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
 }
 
 async fn no_such_endpoint() -> Result<HttpResponse, ApiError> {
-    Err(ScimError::not_found("no such SCIM endpoint; the base URL ends in /scim/v2/{your tenant}").into())
+    Err(
+        ScimError::not_found("no such SCIM endpoint; the base URL ends in /scim/v2/{your tenant}")
+            .into(),
+    )
 }
 
 /// A SCIM JSON response carrying what the request did, for the request log.
@@ -115,7 +124,11 @@ async fn record(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let scim = req.app_data::<web::Data<Scim>>().cloned();
-    let slug = req.match_info().get("tenant").unwrap_or_default().to_owned();
+    let slug = req
+        .match_info()
+        .get("tenant")
+        .unwrap_or_default()
+        .to_owned();
     let method = req.method().to_string();
     let path = req.path().to_owned();
     let started = Instant::now();

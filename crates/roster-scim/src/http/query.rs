@@ -37,8 +37,12 @@ impl Params {
     pub fn projection(&self) -> (Vec<String>, Vec<String>) {
         use crate::proto::projection::parse_attribute_list;
         (
-            self.get("attributes").map(parse_attribute_list).unwrap_or_default(),
-            self.get("excludedAttributes").map(parse_attribute_list).unwrap_or_default(),
+            self.get("attributes")
+                .map(parse_attribute_list)
+                .unwrap_or_default(),
+            self.get("excludedAttributes")
+                .map(parse_attribute_list)
+                .unwrap_or_default(),
         )
     }
 }

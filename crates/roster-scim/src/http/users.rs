@@ -2,13 +2,7 @@
 
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
 
-use super::{
-    auth::Authenticated,
-    body::ScimJson,
-    error::ApiResult,
-    query::Params,
-    scim_response,
-};
+use super::{auth::Authenticated, body::ScimJson, error::ApiResult, query::Params, scim_response};
 use crate::{
     proto::{list::SearchRequest, patch::PatchRequest, projection, schema::USER},
     service::Scim,
@@ -21,7 +15,11 @@ fn base_url(scim: &Scim, auth: &Authenticated) -> String {
 }
 
 pub(crate) fn if_match(req: &HttpRequest) -> ApiResult<Option<i64>> {
-    crate::resource::parse_if_match(req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()))
+    crate::resource::parse_if_match(
+        req.headers()
+            .get(header::IF_MATCH)
+            .and_then(|v| v.to_str().ok()),
+    )
 }
 
 /// A single user, projected as the query asks, with its ETag.
@@ -41,17 +39,33 @@ async fn user_response(
     Ok(scim_response(builder, &resource, event))
 }
 
-pub(crate) async fn list_users(scim: web::Data<Scim>, auth: Authenticated, req: HttpRequest) -> ApiResult<HttpResponse> {
+pub(crate) async fn list_users(
+    scim: web::Data<Scim>,
+    auth: Authenticated,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
     let query = Params::of(&req)?.list_query(scim.config().max_results)?;
     let (total, resources) = users::list(&auth.0, &query, &base_url(&scim, &auth)).await?;
-    Ok(scim_response(HttpResponse::Ok(), &query.response(total, resources).to_json(), None))
+    Ok(scim_response(
+        HttpResponse::Ok(),
+        &query.response(total, resources).to_json(),
+        None,
+    ))
 }
 
-pub(crate) async fn search_users(scim: web::Data<Scim>, auth: Authenticated, body: ScimJson) -> ApiResult<HttpResponse> {
+pub(crate) async fn search_users(
+    scim: web::Data<Scim>,
+    auth: Authenticated,
+    body: ScimJson,
+) -> ApiResult<HttpResponse> {
     let search = SearchRequest::from_json(body.0)?;
     let query = crate::proto::list::ListQuery::from_search(&search, scim.config().max_results)?;
     let (total, resources) = users::list(&auth.0, &query, &base_url(&scim, &auth)).await?;
-    Ok(scim_response(HttpResponse::Ok(), &query.response(total, resources).to_json(), None))
+    Ok(scim_response(
+        HttpResponse::Ok(),
+        &query.response(total, resources).to_json(),
+        None,
+    ))
 }
 
 pub(crate) async fn create_user(
@@ -78,13 +92,27 @@ pub(crate) async fn get_user(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let row = users::get(&auth.0, &user_id(path)).await?;
-    let none_match = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
-    if none_match.is_some_and(|tag| tag.split(',').any(|t| t.trim() == crate::resource::etag(row.version))) {
+    let none_match = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok());
+    if none_match.is_some_and(|tag| {
+        tag.split(',')
+            .any(|t| t.trim() == crate::resource::etag(row.version))
+    }) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, crate::resource::etag(row.version)))
             .finish());
     }
-    user_response(HttpResponse::Ok(), &req, &auth, &row, &base_url(&scim, &auth), None).await
+    user_response(
+        HttpResponse::Ok(),
+        &req,
+        &auth,
+        &row,
+        &base_url(&scim, &auth),
+        None,
+    )
+    .await
 }
 
 pub(crate) async fn replace_user(
@@ -95,8 +123,17 @@ pub(crate) async fn replace_user(
     body: ScimJson,
 ) -> ApiResult<HttpResponse> {
     let id = user_id(path);
-    let (row, event) = users::replace(&auth.0, &id, body.0, if_match(&req)?, scim.tenancy().now()).await?;
-    user_response(HttpResponse::Ok(), &req, &auth, &row, &base_url(&scim, &auth), Some(event)).await
+    let (row, event) =
+        users::replace(&auth.0, &id, body.0, if_match(&req)?, scim.tenancy().now()).await?;
+    user_response(
+        HttpResponse::Ok(),
+        &req,
+        &auth,
+        &row,
+        &base_url(&scim, &auth),
+        Some(event),
+    )
+    .await
 }
 
 pub(crate) async fn patch_user(
@@ -108,8 +145,23 @@ pub(crate) async fn patch_user(
 ) -> ApiResult<HttpResponse> {
     let id = user_id(path);
     let request = PatchRequest::from_json(body.0)?;
-    let (row, event) = users::patch(&auth.0, &id, &request, if_match(&req)?, scim.tenancy().now()).await?;
-    user_response(HttpResponse::Ok(), &req, &auth, &row, &base_url(&scim, &auth), Some(event)).await
+    let (row, event) = users::patch(
+        &auth.0,
+        &id,
+        &request,
+        if_match(&req)?,
+        scim.tenancy().now(),
+    )
+    .await?;
+    user_response(
+        HttpResponse::Ok(),
+        &req,
+        &auth,
+        &row,
+        &base_url(&scim, &auth),
+        Some(event),
+    )
+    .await
 }
 
 pub(crate) async fn delete_user(
@@ -125,4 +177,3 @@ pub(crate) async fn delete_user(
     });
     Ok(response)
 }
-

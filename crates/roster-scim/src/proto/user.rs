@@ -207,6 +207,12 @@ fn clean_one(value: Value, def: &AttributeDef) -> Result<Value, ScimError> {
             }
             Ok(Value::Object(kept))
         }
+        // Entra sends a manager as its bare id: the reference is the `value` sub-attribute.
+        (AttrType::Complex, Value::String(id)) if def.sub_attribute("value").is_some() => {
+            let mut kept = Map::new();
+            kept.insert("value".to_owned(), Value::String(id));
+            Ok(Value::Object(kept))
+        }
         (AttrType::Complex, other) => Err(ScimError::invalid_value(format!(
             "{} must be an object, not {other}",
             def.name

@@ -78,13 +78,19 @@ pub(crate) struct GroupWrite<'a> {
 }
 
 fn display_name(doc: &Value) -> (String, String) {
-    let name = doc.get("displayName").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let name = doc
+        .get("displayName")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let lower = name.to_lowercase();
     (name, lower)
 }
 
 fn external_id(doc: &Value) -> Option<String> {
-    doc.get("externalId").and_then(Value::as_str).map(str::to_owned)
+    doc.get("externalId")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
 }
 
 /// Runs the member writes with the transaction `$tx`, after checking every added id is a user
@@ -97,7 +103,8 @@ macro_rules! write_members {
                 MemberWrite::Add(ids) => {
                     let mut unknown = Vec::new();
                     for chunk in ids.chunks(CHUNK) {
-                        let mut q = sqlx::QueryBuilder::new("select id from scim_users where tenant_id = ");
+                        let mut q =
+                            sqlx::QueryBuilder::new("select id from scim_users where tenant_id = ");
                         q.push_bind($tenant).push(" and id in (");
                         let mut list = q.separated(", ");
                         for id in chunk {
@@ -105,17 +112,27 @@ macro_rules! write_members {
                         }
                         q.push(")");
                         let found: Vec<(String,)> = q.build_query_as().fetch_all(&mut *$tx).await?;
-                        let found: std::collections::HashSet<&str> = found.iter().map(|(id,)| id.as_str()).collect();
-                        unknown.extend(chunk.iter().filter(|id| !found.contains(id.as_str())).cloned());
+                        let found: std::collections::HashSet<&str> =
+                            found.iter().map(|(id,)| id.as_str()).collect();
+                        unknown.extend(
+                            chunk
+                                .iter()
+                                .filter(|id| !found.contains(id.as_str()))
+                                .cloned(),
+                        );
                     }
                     if !unknown.is_empty() {
                         result = Err(WriteError::UnknownMembers(unknown));
                         break;
                     }
                     for chunk in ids.chunks(CHUNK) {
-                        let mut q = sqlx::QueryBuilder::new("insert into scim_memberships (tenant_id, group_id, user_id) ");
+                        let mut q = sqlx::QueryBuilder::new(
+                            "insert into scim_memberships (tenant_id, group_id, user_id) ",
+                        );
                         q.push_values(chunk, |mut row, id| {
-                            row.push_bind($tenant).push_bind($group).push_bind(id.as_str());
+                            row.push_bind($tenant)
+                                .push_bind($group)
+                                .push_bind(id.as_str());
                         });
                         q.push(" on conflict do nothing");
                         q.build().execute(&mut *$tx).await?;
@@ -123,8 +140,13 @@ macro_rules! write_members {
                 }
                 MemberWrite::Remove(ids) => {
                     for chunk in ids.chunks(CHUNK) {
-                        let mut q = sqlx::QueryBuilder::new("delete from scim_memberships where tenant_id = ");
-                        q.push_bind($tenant).push(" and group_id = ").push_bind($group).push(" and user_id in (");
+                        let mut q = sqlx::QueryBuilder::new(
+                            "delete from scim_memberships where tenant_id = ",
+                        );
+                        q.push_bind($tenant)
+                            .push(" and group_id = ")
+                            .push_bind($group)
+                            .push(" and user_id in (");
                         let mut list = q.separated(", ");
                         for id in chunk {
                             list.push_bind(id.as_str());
@@ -134,8 +156,13 @@ macro_rules! write_members {
                     }
                 }
                 MemberWrite::RemoveAll => {
-                    sqlx::query("delete from scim_memberships where tenant_id = $1 and group_id = $2")
-                        .bind($tenant).bind($group).execute(&mut *$tx).await?;
+                    sqlx::query(
+                        "delete from scim_memberships where tenant_id = $1 and group_id = $2",
+                    )
+                    .bind($tenant)
+                    .bind($group)
+                    .execute(&mut *$tx)
+                    .await?;
                 }
             }
         }
@@ -226,7 +253,11 @@ pub(crate) async fn get(scope: &TenantScope, id: &str) -> Result<Option<GroupRow
     }))
 }
 
-pub(crate) async fn delete(scope: &TenantScope, id: &str, expected_version: Option<i64>) -> Result<bool, sqlx::Error> {
+pub(crate) async fn delete(
+    scope: &TenantScope,
+    id: &str,
+    expected_version: Option<i64>,
+) -> Result<bool, sqlx::Error> {
     let deleted = with_pool!(scope.db(), pool => {
         sqlx::query("delete from scim_groups where tenant_id = $1 and id = $2 and ($3 is null or version = $3)")
             .bind(scope.tenant_id()).bind(id).bind(expected_version)
@@ -235,7 +266,10 @@ pub(crate) async fn delete(scope: &TenantScope, id: &str, expected_version: Opti
     Ok(deleted == 1)
 }
 
-pub(crate) async fn find(scope: &TenantScope, lookup: &Lookup) -> Result<Vec<GroupRow>, sqlx::Error> {
+pub(crate) async fn find(
+    scope: &TenantScope,
+    lookup: &Lookup,
+) -> Result<Vec<GroupRow>, sqlx::Error> {
     let (condition, value) = match lookup {
         Lookup::DisplayName(v) => ("display_name_lower = $2", v.to_lowercase()),
         Lookup::ExternalId(v) => ("external_id = $2", v.clone()),
@@ -258,7 +292,11 @@ pub(crate) async fn count(scope: &TenantScope) -> Result<i64, sqlx::Error> {
     }))
 }
 
-pub(crate) async fn page(scope: &TenantScope, offset: i64, limit: Option<i64>) -> Result<Vec<GroupRow>, sqlx::Error> {
+pub(crate) async fn page(
+    scope: &TenantScope,
+    offset: i64,
+    limit: Option<i64>,
+) -> Result<Vec<GroupRow>, sqlx::Error> {
     let sql = format!(
         "select {COLUMNS} from scim_groups where tenant_id = $1 order by created_at, id limit $2 offset $3"
     );
@@ -270,7 +308,10 @@ pub(crate) async fn page(scope: &TenantScope, offset: i64, limit: Option<i64>) -
 }
 
 /// The members of the given groups, with each member's userName, keyed by group.
-pub(crate) async fn members_of(scope: &TenantScope, group_ids: &[&str]) -> Result<HashMap<String, Vec<Member>>, sqlx::Error> {
+pub(crate) async fn members_of(
+    scope: &TenantScope,
+    group_ids: &[&str],
+) -> Result<HashMap<String, Vec<Member>>, sqlx::Error> {
     let mut by_group: HashMap<String, Vec<Member>> = HashMap::new();
     for chunk in group_ids.chunks(CHUNK) {
         let members: Vec<Member> = with_pool!(scope.db(), pool => {
@@ -287,14 +328,20 @@ pub(crate) async fn members_of(scope: &TenantScope, group_ids: &[&str]) -> Resul
             q.build_query_as().fetch_all(pool).await?
         });
         for member in members {
-            by_group.entry(member.group_id.clone()).or_default().push(member);
+            by_group
+                .entry(member.group_id.clone())
+                .or_default()
+                .push(member);
         }
     }
     Ok(by_group)
 }
 
 /// The groups a user belongs to, as `(group id, displayName)`.
-pub(crate) async fn groups_of(scope: &TenantScope, user_ids: &[&str]) -> Result<HashMap<String, Vec<(String, String)>>, sqlx::Error> {
+pub(crate) async fn groups_of(
+    scope: &TenantScope,
+    user_ids: &[&str],
+) -> Result<HashMap<String, Vec<(String, String)>>, sqlx::Error> {
     let mut by_user: HashMap<String, Vec<(String, String)>> = HashMap::new();
     for chunk in user_ids.chunks(CHUNK) {
         let rows: Vec<(String, String, String)> = with_pool!(scope.db(), pool => {

@@ -142,7 +142,11 @@ pub(crate) async fn update(
 }
 
 /// Deletes a user (and, through the foreign keys, its emails and memberships).
-pub(crate) async fn delete(scope: &TenantScope, id: &str, expected_version: Option<i64>) -> Result<bool, sqlx::Error> {
+pub(crate) async fn delete(
+    scope: &TenantScope,
+    id: &str,
+    expected_version: Option<i64>,
+) -> Result<bool, sqlx::Error> {
     let deleted = with_pool!(scope.db(), pool => {
         sqlx::query(
             "delete from scim_users where tenant_id = $1 and id = $2 and ($3 is null or version = $3)",
@@ -158,7 +162,10 @@ pub(crate) async fn delete(scope: &TenantScope, id: &str, expected_version: Opti
 }
 
 /// The users an index finds, in creation order.
-pub(crate) async fn find(scope: &TenantScope, lookup: &Lookup) -> Result<Vec<UserRow>, sqlx::Error> {
+pub(crate) async fn find(
+    scope: &TenantScope,
+    lookup: &Lookup,
+) -> Result<Vec<UserRow>, sqlx::Error> {
     let (condition, value) = match lookup {
         Lookup::UserName(v) => ("user_name_lower = $2", v.to_lowercase()),
         Lookup::ExternalId(v) => ("external_id = $2", v.clone()),

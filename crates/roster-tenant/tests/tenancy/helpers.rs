@@ -12,13 +12,18 @@ pub struct Fixture {
 
 pub async fn fixture(database: &TestDatabase) -> Fixture {
     let db = database.connect().await;
-    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap()));
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap(),
+    ));
     let config = TenancyConfig {
         public_url: "https://roster.example".into(),
         token_cache_ttl: Duration::from_secs(60),
         ..TenancyConfig::default()
     };
-    Fixture { tenancy: Tenancy::new(db, config, clock.clone()), clock }
+    Fixture {
+        tenancy: Tenancy::new(db, config, clock.clone()),
+        clock,
+    }
 }
 
 pub fn new_tenant(name: &str, slug: &str) -> NewTenant {

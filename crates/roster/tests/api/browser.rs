@@ -104,8 +104,11 @@ async fn the_admin_reveals_the_token_in_a_browser_and_watches_okta_connect_witho
         .click()
         .await
         .unwrap();
+    // The click submits a form: wait for the page it leads to.
     let token = browser
-        .find(Locator::Css("#token-value"))
+        .wait()
+        .at_most(std::time::Duration::from_secs(30))
+        .for_element(Locator::Css("#token-value"))
         .await
         .unwrap()
         .text()

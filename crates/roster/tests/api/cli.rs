@@ -22,7 +22,10 @@ impl Cli {
         roster(
             self.dir.path(),
             args,
-            &[("ROSTER_DATABASE_URL", &self.url), ("ROSTER_PUBLIC_URL", "https://roster.example")],
+            &[
+                ("ROSTER_DATABASE_URL", &self.url),
+                ("ROSTER_PUBLIC_URL", "https://roster.example"),
+            ],
         )
     }
 
@@ -38,7 +41,12 @@ impl Cli {
 
     fn fails(&self, args: &[&str]) -> String {
         let output = self.run(args);
-        assert_eq!(output.status.code(), Some(1), "{args:?} should fail: {}", stdout(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{args:?} should fail: {}",
+            stdout(&output)
+        );
         stderr(&output)
     }
 }
@@ -144,20 +152,33 @@ test_on_both_engines! {
 #[test]
 fn config_prints_the_effective_settings_with_secrets_masked() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("roster.toml"), "vendor_name = \"Ten Thousand Coffees\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("roster.toml"),
+        "vendor_name = \"Ten Thousand Coffees\"\n",
+    )
+    .unwrap();
     let output = roster(
         dir.path(),
         &["--config", "roster.toml", "config"],
         &[
-            ("ROSTER_DATABASE_URL", "postgres://roster:hunter2@db.internal:5432/roster"),
+            (
+                "ROSTER_DATABASE_URL",
+                "postgres://roster:hunter2@db.internal:5432/roster",
+            ),
             ("ROSTER_SMTP_URL", "smtp://mailer:s3cret@mail.internal:587"),
             ("ROSTER_LISTNE", "typo"),
         ],
     );
     assert!(output.status.success());
     let out = stdout(&output);
-    assert!(out.contains("vendor_name = \"Ten Thousand Coffees\""), "{out}");
-    assert!(out.contains("postgres://roster:***@db.internal:5432/roster"), "{out}");
+    assert!(
+        out.contains("vendor_name = \"Ten Thousand Coffees\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("postgres://roster:***@db.internal:5432/roster"),
+        "{out}"
+    );
     assert!(out.contains("smtp://mailer:***@mail.internal:587"), "{out}");
     assert!(!out.contains("hunter2") && !out.contains("s3cret"));
     assert!(stderr(&output).contains("ROSTER_LISTNE is not a Roster setting"));

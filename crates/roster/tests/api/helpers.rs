@@ -15,8 +15,12 @@ pub struct TestApp {
 }
 
 pub fn test_settings(database: &TestDatabase) -> Settings {
+    // Mail without SMTP is written under the data directory: keep it out of the source tree.
+    let data_dir =
+        std::env::temp_dir().join(format!("roster-test-{}", uuid::Uuid::new_v4().simple()));
     Settings {
         listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir,
         database_url: Some(SecretString::from(database.url.expose().to_owned())),
         log: "warn".into(),
         ..Settings::default()
@@ -29,7 +33,9 @@ pub async fn spawn_app(database: &TestDatabase) -> TestApp {
 }
 
 pub async fn spawn_app_with(settings: Settings) -> TestApp {
-    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap()));
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap(),
+    ));
     let app = Application::build_with_clock(settings, clock.clone())
         .await
         .expect("the application builds");

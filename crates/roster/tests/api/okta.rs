@@ -9,7 +9,13 @@ use crate::{
 };
 
 fn assert_complete_user(user: &Value) {
-    for pointer in ["/id", "/name/familyName", "/name/givenName", "/userName", "/emails/0/value"] {
+    for pointer in [
+        "/id",
+        "/name/familyName",
+        "/name/givenName",
+        "/userName",
+        "/emails/0/value",
+    ] {
         let value = user.pointer(pointer).and_then(Value::as_str).unwrap_or("");
         assert!(!value.is_empty(), "{pointer} missing in {user}");
     }

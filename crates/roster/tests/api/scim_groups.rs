@@ -23,7 +23,11 @@ pub async fn member_ids(scim: &Scim, group: &str) -> Vec<String> {
     assert_eq!(reply.status, 200, "{}", reply.body);
     let mut ids: Vec<String> = reply.body["members"]
         .as_array()
-        .map(|m| m.iter().map(|m| m["value"].as_str().unwrap().to_owned()).collect())
+        .map(|m| {
+            m.iter()
+                .map(|m| m["value"].as_str().unwrap().to_owned())
+                .collect()
+        })
         .unwrap_or_default();
     ids.sort();
     ids

@@ -23,11 +23,34 @@ impl Reply {
     /// Asserts an RFC 7644 error body with this status (as a string) and scimType.
     pub fn assert_error(&self, status: u16, scim_type: Option<&str>) {
         assert_eq!(self.status.as_u16(), status, "{}", self.body);
-        assert_eq!(self.body["schemas"], json!(["urn:ietf:params:scim:api:messages:2.0:Error"]), "{}", self.body);
-        assert_eq!(self.body["status"], json!(status.to_string()), "{}", self.body);
-        assert_eq!(self.body.get("scimType").and_then(Value::as_str), scim_type, "{}", self.body);
-        assert!(!self.body["detail"].as_str().unwrap_or("").is_empty(), "{}", self.body);
-        assert_eq!(self.headers["content-type"], "application/scim+json", "{}", self.body);
+        assert_eq!(
+            self.body["schemas"],
+            json!(["urn:ietf:params:scim:api:messages:2.0:Error"]),
+            "{}",
+            self.body
+        );
+        assert_eq!(
+            self.body["status"],
+            json!(status.to_string()),
+            "{}",
+            self.body
+        );
+        assert_eq!(
+            self.body.get("scimType").and_then(Value::as_str),
+            scim_type,
+            "{}",
+            self.body
+        );
+        assert!(
+            !self.body["detail"].as_str().unwrap_or("").is_empty(),
+            "{}",
+            self.body
+        );
+        assert_eq!(
+            self.headers["content-type"], "application/scim+json",
+            "{}",
+            self.body
+        );
     }
 }
 
@@ -53,10 +76,20 @@ impl TestApp {
 
 impl Scim {
     pub fn with_token(&self, token: &str) -> Scim {
-        Scim { base: self.base.clone(), token: token.into(), client: self.client.clone() }
+        Scim {
+            base: self.base.clone(),
+            token: token.into(),
+            client: self.client.clone(),
+        }
     }
 
-    pub async fn send(&self, method: Method, path: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> Reply {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let mut request = self
             .client
             .request(method, format!("{}{path}", self.base))
@@ -74,8 +107,16 @@ impl Scim {
         let status = response.status();
         let headers = response.headers().clone();
         let text = response.text().await.unwrap();
-        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
-        Reply { status, headers, body }
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -108,7 +149,10 @@ impl Scim {
 
 /// The body Okta sends to create a user.
 pub fn okta_user(user_name: &str) -> Value {
-    let (given, family) = user_name.split_once('@').map(|(l, _)| l.split_once('.').unwrap_or((l, "Doe"))).unwrap_or(("Jane", "Doe"));
+    let (given, family) = user_name
+        .split_once('@')
+        .map(|(l, _)| l.split_once('.').unwrap_or((l, "Doe")))
+        .unwrap_or(("Jane", "Doe"));
     json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
         "userName": user_name,

@@ -6,7 +6,12 @@ use serde_json::{json, Value};
 use crate::{helpers::spawn_app, scim_support::okta_user};
 
 fn ids(reply: &Value) -> Vec<String> {
-    reply["Resources"].as_array().unwrap().iter().map(|r| r["userName"].as_str().unwrap().to_owned()).collect()
+    reply["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["userName"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 test_on_both_engines! {

@@ -17,13 +17,20 @@ fn assert_plain_failure(output: &std::process::Output, expected_start: &str) {
     let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "one plain line, got: {err}");
     assert!(lines[0].starts_with(expected_start), "{err}");
-    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
 }
 
 #[test]
 fn an_unparsable_database_url_is_named() {
     let dir = tempfile::tempdir().unwrap();
-    let output = roster(dir.path(), &["serve"], &[("ROSTER_DATABASE_URL", "mysql://db/roster")]);
+    let output = roster(
+        dir.path(),
+        &["serve"],
+        &[("ROSTER_DATABASE_URL", "mysql://db/roster")],
+    );
     assert_plain_failure(&output, "roster: ROSTER_DATABASE_URL: cannot parse");
 }
 
@@ -33,20 +40,34 @@ fn a_port_in_use_is_named() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = taken.local_addr().unwrap().to_string();
     let output = roster(dir.path(), &["serve"], &[("ROSTER_LISTEN", &address)]);
-    assert_plain_failure(&output, &format!("roster: ROSTER_LISTEN: {address} is already in use"));
+    assert_plain_failure(
+        &output,
+        &format!("roster: ROSTER_LISTEN: {address} is already in use"),
+    );
 }
 
 #[test]
 fn an_unreachable_database_is_named_with_its_password_masked() {
     let dir = tempfile::tempdir().unwrap();
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let url = format!("postgres://roster:hunter2@127.0.0.1:{closed}/roster");
     let output = roster(
         dir.path(),
         &["serve"],
-        &[("ROSTER_DATABASE_URL", &url), ("ROSTER_DATABASE_CONNECT_TIMEOUT", "2s"), ("ROSTER_LISTEN", "127.0.0.1:0")],
+        &[
+            ("ROSTER_DATABASE_URL", &url),
+            ("ROSTER_DATABASE_CONNECT_TIMEOUT", "2s"),
+            ("ROSTER_LISTEN", "127.0.0.1:0"),
+        ],
     );
-    assert_plain_failure(&output, "roster: ROSTER_DATABASE_URL: cannot reach the database at postgres://roster:***@");
+    assert_plain_failure(
+        &output,
+        "roster: ROSTER_DATABASE_URL: cannot reach the database at postgres://roster:***@",
+    );
     assert!(!stderr(&output).contains("hunter2"));
 }
 
@@ -57,15 +78,25 @@ fn an_unwritable_data_directory_is_named() {
     let output = roster(
         dir.path(),
         &["serve"],
-        &[("ROSTER_DATA_DIR", "a-file/data"), ("ROSTER_LISTEN", "127.0.0.1:0")],
+        &[
+            ("ROSTER_DATA_DIR", "a-file/data"),
+            ("ROSTER_LISTEN", "127.0.0.1:0"),
+        ],
     );
-    assert_plain_failure(&output, "roster: ROSTER_DATA_DIR: cannot create the data directory a-file/data");
+    assert_plain_failure(
+        &output,
+        "roster: ROSTER_DATA_DIR: cannot create the data directory a-file/data",
+    );
 }
 
 #[test]
 fn malformed_toml_is_named_with_its_line() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("roster.toml"), "vendor_name = \"Acme\"\nlisten = [\n").unwrap();
+    std::fs::write(
+        dir.path().join("roster.toml"),
+        "vendor_name = \"Acme\"\nlisten = [\n",
+    )
+    .unwrap();
     let output = roster(dir.path(), &["--config", "roster.toml", "serve"], &[]);
     assert_plain_failure(&output, "roster: --config roster.toml: line ");
 }
@@ -75,7 +106,10 @@ fn an_unknown_setting_in_the_file_is_named() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("roster.toml"), "lisen = \"127.0.0.1:1\"\n").unwrap();
     let output = roster(dir.path(), &["--config", "roster.toml", "serve"], &[]);
-    assert_plain_failure(&output, "roster: --config roster.toml: lisen is not a Roster setting");
+    assert_plain_failure(
+        &output,
+        "roster: --config roster.toml: lisen is not a Roster setting",
+    );
 }
 
 /// A `roster serve` child process, with its log lines as they come.
@@ -108,7 +142,9 @@ impl Server {
         });
         let mut server = Server { child, lines };
         let serving = server.wait_for("roster is serving");
-        let after = &serving[serving.find("port").unwrap_or_else(|| panic!("no port in {serving}"))..];
+        let after = &serving[serving
+            .find("port")
+            .unwrap_or_else(|| panic!("no port in {serving}"))..];
         let port = after
             .chars()
             .skip_while(|c| !c.is_ascii_digit())
@@ -153,10 +189,16 @@ fn http(port: u16, request: &str) -> String {
 fn with_no_configuration_roster_serves_from_sqlite_under_data_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let (mut server, port) = Server::start(dir.path(), &[]);
-    let response = http(port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let response = http(
+        port,
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(dir.path().join("data/roster.db").is_file());
-    assert!(dir.path().join("data/roster.db-wal").is_file(), "SQLite runs in WAL mode");
+    assert!(
+        dir.path().join("data/roster.db-wal").is_file(),
+        "SQLite runs in WAL mode"
+    );
     let status = server.terminate();
     assert!(status.success(), "{status:?}");
 }
@@ -170,9 +212,15 @@ fn a_request_in_flight_when_sigterm_arrives_is_still_answered() {
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 10\r\n\r\n12345")
         .unwrap();
     // Make sure the server has the connection before the signal.
-    let check = http(port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let check = http(
+        port,
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
     assert!(check.starts_with("HTTP/1.1 200"));
-    Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
     server.wait_for("SIGTERM");
     stream.write_all(b"67890").unwrap();
     let mut response = String::new();
@@ -185,7 +233,10 @@ fn a_request_in_flight_when_sigterm_arrives_is_still_answered() {
 fn json_logs_carry_one_line_per_request_with_its_id_route_status_and_latency() {
     let dir = tempfile::tempdir().unwrap();
     let (mut server, port) = Server::start(dir.path(), &[("ROSTER_LOG_FORMAT", "json")]);
-    http(port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    http(
+        port,
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
     let line = server.wait_for("request answered");
     let event: serde_json::Value = serde_json::from_str(&line).expect("a JSON log line");
     let span = &event["span"];
