@@ -102,30 +102,27 @@ pub(crate) async fn create(
     scope: &TenantScope,
     body: Value,
     now: DateTime<Utc>,
-) -> ApiResult<UserRow> {
+) -> ApiResult<WithGroups> {
     let doc = prepare_user(body)?;
     let id = uuid::Uuid::now_v7().to_string();
     store::insert(scope, &id, &keys(&doc), &doc, now)
         .await
         .map_err(|e| store_error(e, &doc))?;
-    Ok(UserRow {
+    let row = UserRow {
         id,
         doc: sqlx::types::Json(doc),
         version: 1,
         created_at: now,
         updated_at: now,
-    })
+    };
+    Ok((row, Vec::new()))
 }
 
-pub(crate) async fn get(scope: &TenantScope, id: &str) -> ApiResult<UserRow> {
-    store::get(scope, id).await?.ok_or_else(|| not_found(id))
-}
+/// A stored user and the groups it belongs to, as `(id, displayName)`.
+pub(crate) type WithGroups = (UserRow, Vec<(String, String)>);
 
-/// The resource of one user, with its groups.
-pub(crate) async fn render(scope: &TenantScope, row: &UserRow, base_url: &str) -> ApiResult<Value> {
-    let groups = groups::groups_of(scope, &[row.id.as_str()]).await?;
-    let mine = groups.get(&row.id).map(Vec::as_slice).unwrap_or_default();
-    Ok(resource(row, mine, base_url))
+pub(crate) async fn get(scope: &TenantScope, id: &str) -> ApiResult<WithGroups> {
+    store::get_with_groups(scope, id).await?.ok_or_else(|| not_found(id))
 }
 
 async fn render_all(
@@ -177,7 +174,9 @@ async fn write(
     if doc == current.doc.0 {
         return Ok(Some((current, what)));
     }
-    let updated = store::update(scope, &current.id, current.version, &keys(&doc), &doc, now)
+    let new_keys = keys(&doc);
+    let emails_changed = keys(&current.doc.0).emails != new_keys.emails;
+    let updated = store::update(scope, &current.id, current.version, &new_keys, emails_changed, &doc, now)
         .await
         .map_err(|e| store_error(e, &doc))?;
     Ok(updated.then(|| {
@@ -197,13 +196,13 @@ pub(crate) async fn replace(
     body: Value,
     if_match: Option<i64>,
     now: DateTime<Utc>,
-) -> ApiResult<(UserRow, &'static str)> {
+) -> ApiResult<(WithGroups, &'static str)> {
     let doc = prepare_user(body)?;
     for _ in 0..PATCH_ATTEMPTS {
-        let current = get(scope, id).await?;
+        let (current, groups) = get(scope, id).await?;
         check_version(&current, if_match)?;
-        if let Some(done) = write(scope, current, doc.clone(), now).await? {
-            return Ok(done);
+        if let Some((row, what)) = write(scope, current, doc.clone(), now).await? {
+            return Ok(((row, groups), what));
         }
     }
     Err(ScimError::new(
@@ -220,9 +219,9 @@ pub(crate) async fn patch(
     request: &PatchRequest,
     if_match: Option<i64>,
     now: DateTime<Utc>,
-) -> ApiResult<(UserRow, &'static str)> {
+) -> ApiResult<(WithGroups, &'static str)> {
     for _ in 0..PATCH_ATTEMPTS {
-        let current = get(scope, id).await?;
+        let (current, groups) = get(scope, id).await?;
         check_version(&current, if_match)?;
         let mut doc = current.doc.0.clone();
         if let Some(obj) = doc.as_object_mut() {
@@ -230,8 +229,8 @@ pub(crate) async fn patch(
         }
         patch::apply(&mut doc, request, &USER)?;
         let doc = prepare_user(doc)?;
-        if let Some(done) = write(scope, current, doc, now).await? {
-            return Ok(done);
+        if let Some((row, what)) = write(scope, current, doc, now).await? {
+            return Ok(((row, groups), what));
         }
     }
     Err(ScimError::new(
@@ -244,7 +243,7 @@ pub(crate) async fn patch(
 
 pub(crate) async fn delete(scope: &TenantScope, id: &str, if_match: Option<i64>) -> ApiResult<()> {
     if let Some(version) = if_match {
-        check_version(&get(scope, id).await?, Some(version))?;
+        check_version(&get(scope, id).await?.0, Some(version))?;
     }
     if store::delete(scope, id, if_match).await? {
         Ok(())

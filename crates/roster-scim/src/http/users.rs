@@ -6,7 +6,6 @@ use super::{auth::Authenticated, body::ScimJson, error::ApiResult, query::Params
 use crate::{
     proto::{list::SearchRequest, patch::PatchRequest, projection, schema::USER},
     service::Scim,
-    store::users::UserRow,
     users,
 };
 
@@ -23,15 +22,14 @@ pub(crate) fn if_match(req: &HttpRequest) -> ApiResult<Option<i64>> {
 }
 
 /// A single user, projected as the query asks, with its ETag.
-async fn user_response(
+fn user_response(
     builder: actix_web::HttpResponseBuilder,
     req: &HttpRequest,
-    auth: &Authenticated,
-    row: &UserRow,
+    (row, groups): &users::WithGroups,
     base: &str,
     event: Option<&'static str>,
 ) -> ApiResult<HttpResponse> {
-    let mut resource = users::render(&auth.0, row, base).await?;
+    let mut resource = users::resource(row, groups, base);
     let (attributes, excluded) = Params::of(req)?.projection();
     projection::project(&mut resource, &attributes, &excluded, &USER);
     let mut builder = builder;
@@ -74,11 +72,11 @@ pub(crate) async fn create_user(
     req: HttpRequest,
     body: ScimJson,
 ) -> ApiResult<HttpResponse> {
-    let row = users::create(&auth.0, body.0, scim.tenancy().now()).await?;
+    let user = users::create(&auth.0, body.0, scim.tenancy().now()).await?;
     let base = base_url(&scim, &auth);
     let mut builder = HttpResponse::Created();
-    builder.insert_header((header::LOCATION, format!("{base}/Users/{}", row.id)));
-    user_response(builder, &req, &auth, &row, &base, Some("user created")).await
+    builder.insert_header((header::LOCATION, format!("{base}/Users/{}", user.0.id)));
+    user_response(builder, &req, &user, &base, Some("user created"))
 }
 
 fn user_id(path: web::Path<(String, String)>) -> String {
@@ -91,7 +89,8 @@ pub(crate) async fn get_user(
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
-    let row = users::get(&auth.0, &user_id(path)).await?;
+    let user = users::get(&auth.0, &user_id(path)).await?;
+    let row = &user.0;
     let none_match = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -104,15 +103,7 @@ pub(crate) async fn get_user(
             .insert_header((header::ETAG, crate::resource::etag(row.version)))
             .finish());
     }
-    user_response(
-        HttpResponse::Ok(),
-        &req,
-        &auth,
-        &row,
-        &base_url(&scim, &auth),
-        None,
-    )
-    .await
+    user_response(HttpResponse::Ok(), &req, &user, &base_url(&scim, &auth), None)
 }
 
 pub(crate) async fn replace_user(
@@ -123,17 +114,9 @@ pub(crate) async fn replace_user(
     body: ScimJson,
 ) -> ApiResult<HttpResponse> {
     let id = user_id(path);
-    let (row, event) =
+    let (user, event) =
         users::replace(&auth.0, &id, body.0, if_match(&req)?, scim.tenancy().now()).await?;
-    user_response(
-        HttpResponse::Ok(),
-        &req,
-        &auth,
-        &row,
-        &base_url(&scim, &auth),
-        Some(event),
-    )
-    .await
+    user_response(HttpResponse::Ok(), &req, &user, &base_url(&scim, &auth), Some(event))
 }
 
 pub(crate) async fn patch_user(
@@ -145,7 +128,7 @@ pub(crate) async fn patch_user(
 ) -> ApiResult<HttpResponse> {
     let id = user_id(path);
     let request = PatchRequest::from_json(body.0)?;
-    let (row, event) = users::patch(
+    let (user, event) = users::patch(
         &auth.0,
         &id,
         &request,
@@ -153,15 +136,7 @@ pub(crate) async fn patch_user(
         scim.tenancy().now(),
     )
     .await?;
-    user_response(
-        HttpResponse::Ok(),
-        &req,
-        &auth,
-        &row,
-        &base_url(&scim, &auth),
-        Some(event),
-    )
-    .await
+    user_response(HttpResponse::Ok(), &req, &user, &base_url(&scim, &auth), Some(event))
 }
 
 pub(crate) async fn delete_user(

@@ -17,6 +17,44 @@ pub(crate) struct UserRow {
 
 const COLUMNS: &str = "id, doc, version, created_at, updated_at";
 
+/// Rows of `scim_user_counts` per tenant (see migration 0006).
+const COUNT_SHARDS: i64 = 8;
+
+/// Adds `delta` to the tenant's user count, on a shard chosen by the user id.
+macro_rules! add_to_count {
+    ($executor:expr, $tenant:expr, $id:expr, $delta:expr) => {
+        sqlx::query(
+            "insert into scim_user_counts (tenant_id, shard, n) values ($1, $2, $3) \
+             on conflict (tenant_id, shard) do update set n = scim_user_counts.n + excluded.n",
+        )
+        .bind($tenant)
+        .bind(shard_of($id))
+        .bind($delta as i64)
+        .execute($executor)
+        .await
+    };
+}
+
+fn shard_of(id: &str) -> i64 {
+    let hash = id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    i64::from(hash) % COUNT_SHARDS
+}
+
+/// Inserts the user's email rows with one statement.
+macro_rules! insert_emails {
+    ($executor:expr, $tenant:expr, $id:expr, $emails:expr) => {
+        if $emails.is_empty() {
+            Ok(())
+        } else {
+            let mut q = sqlx::QueryBuilder::new("insert into scim_user_emails (tenant_id, email_lower, user_id) ");
+            q.push_values($emails, |mut row, email| {
+                row.push_bind($tenant).push_bind(email.as_str()).push_bind($id);
+            });
+            q.build().execute($executor).await.map(|_| ())
+        }
+    };
+}
+
 /// The columns a user's lookups need, derived from its document.
 #[derive(Debug, Clone)]
 pub(crate) struct UserKeys {
@@ -77,13 +115,43 @@ pub(crate) async fn insert(
         .execute(&mut *tx)
         .await
         .map_err(taken_or)?;
-        for email in &keys.emails {
-            sqlx::query("insert into scim_user_emails (tenant_id, email_lower, user_id) values ($1, $2, $3)")
-                .bind(tenant).bind(email).bind(id).execute(&mut *tx).await?;
-        }
+        insert_emails!(&mut *tx, tenant, id, &keys.emails)?;
+        add_to_count!(&mut *tx, tenant, id, 1)?;
         tx.commit().await?;
     });
     Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct UserWithGroup {
+    #[sqlx(flatten)]
+    user: UserRow,
+    group_id: Option<String>,
+    group_name: Option<String>,
+}
+
+/// A user and the groups it belongs to (`(id, displayName)`), in one round trip.
+pub(crate) async fn get_with_groups(
+    scope: &TenantScope,
+    id: &str,
+) -> Result<Option<(UserRow, Vec<(String, String)>)>, sqlx::Error> {
+    let sql = "select u.id, u.doc, u.version, u.created_at, u.updated_at, \
+               g.id as group_id, g.display_name as group_name from scim_users u \
+               left join scim_memberships m on m.tenant_id = u.tenant_id and m.user_id = u.id \
+               left join scim_groups g on g.tenant_id = m.tenant_id and g.id = m.group_id \
+               where u.tenant_id = $1 and u.id = $2 order by g.display_name_lower";
+    let rows: Vec<UserWithGroup> = with_pool!(scope.db(), pool => {
+        sqlx::query_as(sql).bind(scope.tenant_id()).bind(id).fetch_all(pool).await?
+    });
+    let mut rows = rows.into_iter();
+    let Some(first) = rows.next() else {
+        return Ok(None);
+    };
+    let groups = std::iter::once((first.group_id, first.group_name))
+        .chain(rows.map(|r| (r.group_id, r.group_name)))
+        .filter_map(|(id, name)| Some((id?, name?)))
+        .collect();
+    Ok(Some((first.user, groups)))
 }
 
 pub(crate) async fn get(scope: &TenantScope, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
@@ -104,17 +172,27 @@ pub(crate) async fn update(
     id: &str,
     expected_version: i64,
     keys: &UserKeys,
+    emails_changed: bool,
     doc: &Value,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let tenant = scope.tenant_id();
+    let sql = "update scim_users set user_name = $3, user_name_lower = $4, external_id = $5, \
+               active = $6, doc = $7, version = version + 1, updated_at = $8 \
+               where tenant_id = $1 and id = $2 and version = $9";
+    if !emails_changed {
+        // One statement needs no transaction of its own.
+        let updated = with_pool!(scope.db(), pool => {
+            sqlx::query(sql)
+                .bind(tenant).bind(id).bind(&keys.user_name).bind(keys.user_name.to_lowercase())
+                .bind(&keys.external_id).bind(keys.active).bind(Json(doc)).bind(now).bind(expected_version)
+                .execute(pool).await.map_err(taken_or)?.rows_affected()
+        });
+        return Ok(updated == 1);
+    }
     Ok(with_pool!(scope.db(), pool => {
         let mut tx = pool.begin().await?;
-        let updated = sqlx::query(
-            "update scim_users set user_name = $3, user_name_lower = $4, external_id = $5, \
-             active = $6, doc = $7, version = version + 1, updated_at = $8 \
-             where tenant_id = $1 and id = $2 and version = $9",
-        )
+        let updated = sqlx::query(sql)
         .bind(tenant)
         .bind(id)
         .bind(&keys.user_name)
@@ -131,10 +209,7 @@ pub(crate) async fn update(
         if updated == 1 {
             sqlx::query("delete from scim_user_emails where tenant_id = $1 and user_id = $2")
                 .bind(tenant).bind(id).execute(&mut *tx).await?;
-            for email in &keys.emails {
-                sqlx::query("insert into scim_user_emails (tenant_id, email_lower, user_id) values ($1, $2, $3)")
-                    .bind(tenant).bind(email).bind(id).execute(&mut *tx).await?;
-            }
+            insert_emails!(&mut *tx, tenant, id, &keys.emails)?;
         }
         tx.commit().await?;
         updated == 1
@@ -147,16 +222,23 @@ pub(crate) async fn delete(
     id: &str,
     expected_version: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
+    let tenant = scope.tenant_id();
     let deleted = with_pool!(scope.db(), pool => {
-        sqlx::query(
+        let mut tx = pool.begin().await?;
+        let deleted = sqlx::query(
             "delete from scim_users where tenant_id = $1 and id = $2 and ($3 is null or version = $3)",
         )
-        .bind(scope.tenant_id())
+        .bind(tenant)
         .bind(id)
         .bind(expected_version)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?
-        .rows_affected()
+        .rows_affected();
+        if deleted == 1 {
+            add_to_count!(&mut *tx, tenant, id, -1)?;
+        }
+        tx.commit().await?;
+        deleted
     });
     Ok(deleted == 1)
 }
@@ -190,7 +272,7 @@ pub(crate) async fn find(
 
 pub(crate) async fn count(scope: &TenantScope) -> Result<i64, sqlx::Error> {
     Ok(with_pool!(scope.db(), pool => {
-        sqlx::query_scalar("select count(*) from scim_users where tenant_id = $1")
+        sqlx::query_scalar("select cast(coalesce(sum(n), 0) as bigint) from scim_user_counts where tenant_id = $1")
             .bind(scope.tenant_id())
             .fetch_one(pool)
             .await?
@@ -211,17 +293,27 @@ pub(crate) async fn page(
     } else {
         format!("created_at {direction}, id {direction}")
     };
-    let sql = format!(
-        "select {COLUMNS} from scim_users where tenant_id = $1 order by {order} limit $2 offset $3"
-    );
-    Ok(with_pool!(scope.db(), pool => {
-        sqlx::query_as::<_, UserRow>(&sql)
-            .bind(scope.tenant_id())
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(pool)
-            .await?
-    }))
+    // Skipping `offset` rows reads only the index; the page's documents are fetched after.
+    let sql = format!("select id from scim_users where tenant_id = $1 order by {order} limit $2 offset $3");
+    let ids: Vec<String> = with_pool!(scope.db(), pool => {
+        sqlx::query_scalar(&sql).bind(scope.tenant_id()).bind(limit).bind(offset).fetch_all(pool).await?
+    });
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows: Vec<UserRow> = with_pool!(scope.db(), pool => {
+        let mut q = sqlx::QueryBuilder::new(format!("select {COLUMNS} from scim_users where tenant_id = "));
+        q.push_bind(scope.tenant_id()).push(" and id in (");
+        let mut list = q.separated(", ");
+        for id in &ids {
+            list.push_bind(id.as_str());
+        }
+        q.push(")");
+        q.build_query_as().fetch_all(pool).await?
+    });
+    let position: std::collections::HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+    rows.sort_by_key(|r| position.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
+    Ok(rows)
 }
 
 /// Every user of the tenant in creation order, a batch at a time, for filters no index answers.
