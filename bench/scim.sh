@@ -87,6 +87,32 @@ open(path, "w").write("\n".join(ids) + "\n")
 PY
 }
 
+# make_groups URL TOKEN IDS_FILE: a group of 50,000 members (bench tenant) or, with COUNT, COUNT
+# groups of 5 members each; prints the big group's id.
+make_groups() {
+  python3 - "$@" <<'PY'
+import json, sys, urllib.request
+base, token, ids_file, mode = sys.argv[1:5]
+ids = open(ids_file).read().split()
+def call(method, path, body):
+    req = urllib.request.Request(base + path, data=json.dumps(body).encode(), method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"})
+    return json.load(urllib.request.urlopen(req))
+if mode == "big":
+    group = call("POST", "/Groups", {"displayName": "Everyone", "members": []})["id"]
+    for start in range(0, 50000, 10000):
+        members = [{"value": i} for i in ids[start:start + 10000]]
+        call("PATCH", f"/Groups/{group}?excludedAttributes=members",
+             {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+              "Operations": [{"op": "add", "path": "members", "value": members}]})
+    print(group)
+else:
+    for n in range(int(mode)):
+        members = [{"value": ids[(n * 5 + k) % len(ids)]} for k in range(5)]
+        call("POST", "/Groups", {"displayName": f"Team {n:04}", "members": members})
+PY
+}
+
 for engine in "${engines[@]}"; do
   dir="$work/$engine"; mkdir -p "$dir"
   port="$(free_port)"
@@ -121,6 +147,13 @@ for engine in "${engines[@]}"; do
   run_wrk "page of 100, startIndex=$((total - 100))" page.lua "$base" BENCH_TOKEN="$token" BENCH_START="$((total - 100))"
   run_wrk "PATCH deactivate/reactivate" patch.lua "$base" BENCH_TOKEN="$token"
   run_wrk "POST create" create.lua "$base" BENCH_TOKEN="$token" BENCH_PREFIX="load"
+  big="$(make_groups "$base" "$token" "$dir/ids" big)"
+  run_wrk "PATCH 1 member, 50,000-member group" group_patch.lua "$base" BENCH_TOKEN="$token" BENCH_GROUP="$big"
+  other="http://127.0.0.1:$port/scim/v2/other-a"
+  fetch_ids "$other" "${tokens[1]}" "$dir/other-ids"
+  make_groups "$other" "${tokens[1]}" "$dir/other-ids" 1000
+  run_wrk "GET /Groups (1,000 groups)" groups_list.lua "$other" BENCH_TOKEN="${tokens[1]}"
+  run_wrk "GET /Groups?excludedAttributes=members" groups_list.lua "$other" BENCH_TOKEN="${tokens[1]}" BENCH_QUERY="?excludedAttributes=members"
   rss="$(ps -o rss= -p "$pid" | tr -d ' ')"
   echo "   server memory (RSS) after the runs: $((rss / 1024)) MB"
   kill "$pid"; wait "$pid" 2>/dev/null || true

@@ -74,8 +74,8 @@ impl RequestLog {
             tokio::select! {
                 _ = tick.tick() => {
                     self.flush().await;
-                    if ticks % 3600 == 0 {
-                        self.enforce_retention(retention).await;
+                    if ticks % 60 == 0 {
+                        self.run_retention_if_due(retention).await;
                     }
                     ticks += 1;
                 }
@@ -172,6 +172,36 @@ impl RequestLog {
             tx.commit().await?;
         });
         Ok(())
+    }
+
+    /// Runs the retention job if no process has run it in the last hour: the claim moves the
+    /// job's next run forward in one statement, so exactly one process wins it.
+    pub async fn run_retention_if_due(&self, retention: Duration) -> bool {
+        let now = self.tenancy.now();
+        let next = now + chrono::Duration::hours(1);
+        let claimed: Result<u64, sqlx::Error> = with_pool!(self.tenancy.db(), pool => {
+            sqlx::query(
+                "insert into background_jobs (name, next_run_at) values ('request-log-retention', $2) \
+                 on conflict (name) do update set next_run_at = excluded.next_run_at \
+                 where background_jobs.next_run_at <= $1",
+            )
+            .bind(now)
+            .bind(next)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+        });
+        match claimed {
+            Ok(1) => {
+                self.enforce_retention(retention).await;
+                true
+            }
+            Ok(_) => false,
+            Err(error) => {
+                tracing::error!(%error, "could not claim the request log retention job");
+                false
+            }
+        }
     }
 
     pub async fn enforce_retention(&self, retention: Duration) {

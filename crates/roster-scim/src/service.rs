@@ -101,6 +101,15 @@ impl Scim {
             .await;
     }
 
+    /// Runs the hourly retention job if no process has run it within the hour; true when this
+    /// call ran it.
+    pub async fn run_request_log_retention_if_due(&self) -> bool {
+        self.inner
+            .log
+            .run_retention_if_due(self.inner.config.request_log_retention)
+            .await
+    }
+
     /// Forgets the rate-limit state of tenants that have been quiet (bounded memory).
     pub fn shrink_rate_limiter(&self) {
         self.inner.limiter.retain_recent();

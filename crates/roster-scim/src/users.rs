@@ -122,7 +122,9 @@ pub(crate) async fn create(
 pub(crate) type WithGroups = (UserRow, Vec<(String, String)>);
 
 pub(crate) async fn get(scope: &TenantScope, id: &str) -> ApiResult<WithGroups> {
-    store::get_with_groups(scope, id).await?.ok_or_else(|| not_found(id))
+    store::get_with_groups(scope, id)
+        .await?
+        .ok_or_else(|| not_found(id))
 }
 
 async fn render_all(
@@ -176,9 +178,17 @@ async fn write(
     }
     let new_keys = keys(&doc);
     let emails_changed = keys(&current.doc.0).emails != new_keys.emails;
-    let updated = store::update(scope, &current.id, current.version, &new_keys, emails_changed, &doc, now)
-        .await
-        .map_err(|e| store_error(e, &doc))?;
+    let updated = store::update(
+        scope,
+        &current.id,
+        current.version,
+        &new_keys,
+        emails_changed,
+        &doc,
+        now,
+    )
+    .await
+    .map_err(|e| store_error(e, &doc))?;
     Ok(updated.then(|| {
         let row = UserRow {
             doc: sqlx::types::Json(doc),

@@ -278,10 +278,13 @@ impl Tenancy {
         let this = self.clone();
         let (tenant_id, token_id) = (tenant_id.to_owned(), token_id.to_owned());
         tokio::spawn(async move {
-            let sql = "update tokens set last_used_at = $3 where tenant_id = $1 and id = $2";
+            // Conditional, so that several processes write it at most once a minute between them.
+            let sql = "update tokens set last_used_at = $3 where tenant_id = $1 and id = $2 \
+                       and (last_used_at is null or last_used_at < $4)";
             let now = this.now();
+            let a_minute_ago = now - chrono::Duration::minutes(1);
             let result: std::result::Result<(), sqlx::Error> = with_pool!(this.db(), pool => {
-                sqlx::query(sql).bind(&tenant_id).bind(&token_id).bind(now).execute(pool).await.map(|_| ())
+                sqlx::query(sql).bind(&tenant_id).bind(&token_id).bind(now).bind(a_minute_ago).execute(pool).await.map(|_| ())
             });
             if let Err(error) = result {
                 tracing::warn!(%error, "could not record a token's last use");

@@ -103,7 +103,13 @@ pub(crate) async fn get_user(
             .insert_header((header::ETAG, crate::resource::etag(row.version)))
             .finish());
     }
-    user_response(HttpResponse::Ok(), &req, &user, &base_url(&scim, &auth), None)
+    user_response(
+        HttpResponse::Ok(),
+        &req,
+        &user,
+        &base_url(&scim, &auth),
+        None,
+    )
 }
 
 pub(crate) async fn replace_user(
@@ -116,7 +122,13 @@ pub(crate) async fn replace_user(
     let id = user_id(path);
     let (user, event) =
         users::replace(&auth.0, &id, body.0, if_match(&req)?, scim.tenancy().now()).await?;
-    user_response(HttpResponse::Ok(), &req, &user, &base_url(&scim, &auth), Some(event))
+    user_response(
+        HttpResponse::Ok(),
+        &req,
+        &user,
+        &base_url(&scim, &auth),
+        Some(event),
+    )
 }
 
 pub(crate) async fn patch_user(
@@ -136,7 +148,13 @@ pub(crate) async fn patch_user(
         scim.tenancy().now(),
     )
     .await?;
-    user_response(HttpResponse::Ok(), &req, &user, &base_url(&scim, &auth), Some(event))
+    user_response(
+        HttpResponse::Ok(),
+        &req,
+        &user,
+        &base_url(&scim, &auth),
+        Some(event),
+    )
 }
 
 pub(crate) async fn delete_user(

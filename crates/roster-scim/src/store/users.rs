@@ -36,7 +36,9 @@ macro_rules! add_to_count {
 }
 
 fn shard_of(id: &str) -> i64 {
-    let hash = id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    let hash = id
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
     i64::from(hash) % COUNT_SHARDS
 }
 
@@ -46,9 +48,13 @@ macro_rules! insert_emails {
         if $emails.is_empty() {
             Ok(())
         } else {
-            let mut q = sqlx::QueryBuilder::new("insert into scim_user_emails (tenant_id, email_lower, user_id) ");
+            let mut q = sqlx::QueryBuilder::new(
+                "insert into scim_user_emails (tenant_id, email_lower, user_id) ",
+            );
             q.push_values($emails, |mut row, email| {
-                row.push_bind($tenant).push_bind(email.as_str()).push_bind($id);
+                row.push_bind($tenant)
+                    .push_bind(email.as_str())
+                    .push_bind($id);
             });
             q.build().execute($executor).await.map(|_| ())
         }
@@ -294,7 +300,9 @@ pub(crate) async fn page(
         format!("created_at {direction}, id {direction}")
     };
     // Skipping `offset` rows reads only the index; the page's documents are fetched after.
-    let sql = format!("select id from scim_users where tenant_id = $1 order by {order} limit $2 offset $3");
+    let sql = format!(
+        "select id from scim_users where tenant_id = $1 order by {order} limit $2 offset $3"
+    );
     let ids: Vec<String> = with_pool!(scope.db(), pool => {
         sqlx::query_scalar(&sql).bind(scope.tenant_id()).bind(limit).bind(offset).fetch_all(pool).await?
     });
@@ -311,7 +319,11 @@ pub(crate) async fn page(
         q.push(")");
         q.build_query_as().fetch_all(pool).await?
     });
-    let position: std::collections::HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+    let position: std::collections::HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
     rows.sort_by_key(|r| position.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
     Ok(rows)
 }

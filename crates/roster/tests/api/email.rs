@@ -17,19 +17,19 @@ use crate::helpers::{eventually, spawn_app_with, web_settings, SetupTenant, Test
 
 /// A message as the SMTP server received it.
 #[derive(Clone, Debug)]
-struct Received {
-    recipients: Vec<String>,
-    data: String,
+pub struct Received {
+    pub recipients: Vec<String>,
+    pub data: String,
 }
 
 /// A small SMTP server: accepts everything, or refuses every recipient with `refusal`.
-struct SmtpServer {
+pub struct SmtpServer {
     port: u16,
     received: Arc<Mutex<Vec<Received>>>,
 }
 
 impl SmtpServer {
-    async fn start(refusal: Option<&'static str>) -> Self {
+    pub async fn start(refusal: Option<&'static str>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         Self::serve(listener, refusal)
     }
@@ -103,11 +103,11 @@ impl SmtpServer {
         Self { port, received }
     }
 
-    fn url(&self) -> SecretString {
+    pub fn url(&self) -> SecretString {
         SecretString::from(format!("smtp://127.0.0.1:{}", self.port))
     }
 
-    fn messages(&self) -> Vec<Received> {
+    pub fn messages(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
 

@@ -7,6 +7,7 @@ mod entra;
 mod health;
 mod helpers;
 mod okta;
+mod scale_out;
 mod scim_groups;
 mod scim_isolation;
 mod scim_protocol;

@@ -113,13 +113,13 @@ fn an_unknown_setting_in_the_file_is_named() {
 }
 
 /// A `roster serve` child process, with its log lines as they come.
-struct Server {
-    child: Child,
+pub struct Server {
+    pub child: Child,
     lines: mpsc::Receiver<String>,
 }
 
 impl Server {
-    fn start(dir: &std::path::Path, env: &[(&str, &str)]) -> (Self, u16) {
+    pub fn start(dir: &std::path::Path, env: &[(&str, &str)]) -> (Self, u16) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
             .current_dir(dir)
             .arg("serve")
@@ -155,7 +155,7 @@ impl Server {
         (server, port)
     }
 
-    fn wait_for(&mut self, needle: &str) -> String {
+    pub fn wait_for(&mut self, needle: &str) -> String {
         loop {
             let line = self
                 .lines
@@ -167,7 +167,7 @@ impl Server {
         }
     }
 
-    fn terminate(&mut self) -> std::process::ExitStatus {
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
