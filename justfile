@@ -20,9 +20,11 @@ lint:
     cargo fmt --all --check
     cargo clippy --workspace --all-targets -- -D warnings
 
-# Print the benchmark figures (see docs/benchmarks.md).
+# Print the benchmark figures (see docs/benchmarks.md): token checks, then SCIM under load on
+# SQLite and PostgreSQL (needs wrk: apt-get install wrk).
 bench:
     cargo bench -p roster-tenant --bench tokens
+    bash bench/scim.sh sqlite postgres
 
 # Start a local PostgreSQL for trying Roster on it: ROSTER_DATABASE_URL=postgres://postgres@127.0.0.1:5499/postgres
 pg-start:

@@ -56,6 +56,22 @@ total_users() { # total_users URL TOKEN
 
 # seed URL TOKEN PREFIX COUNT: creates users PREFIX0.. until the tenant has COUNT of them, in
 # timed wrk runs sized by the rate measured so far; prints the creation rate (users/s).
+# run_wrk_pair NAME SCRIPT URL1 URL2 [env...]: two wrk at once, 16 connections each; prints the
+# summed req/s and the worse p99.
+run_wrk_pair() {
+  local name="$1" script="$2" url1="$3" url2="$4"; shift 4
+  local a b
+  a="$(mktemp)"; b="$(mktemp)"
+  env "$@" taskset -c "$client_cpu" wrk -t1 -c16 -d"$DURATION" --latency -s "bench/lua/$script" "$url1" >"$a" 2>&1 &
+  env "$@" taskset -c "$client_cpu" wrk -t1 -c16 -d"$DURATION" --latency -s "bench/lua/$script" "$url2" >"$b" 2>&1
+  wait
+  local rps p99a p99b
+  rps="$(cat "$a" "$b" | awk '/Requests\/sec/ {s += $2} END {printf "%.2f", s}')"
+  p99a="$(awk '$1=="99%" {print $2}' "$a")"; p99b="$(awk '$1=="99%" {print $2}' "$b")"
+  printf '%-34s %10s req/s   p99 %s / %s\n' "$name" "$rps" "$p99a" "$p99b"
+  rm -f "$a" "$b"
+}
+
 seed() {
   local url="$1" token="$2" prefix="$3" target="$4" have seconds=2 rate=0 out
   have="$(total_users "$url" "$token")"
@@ -144,7 +160,10 @@ for engine in "${engines[@]}"; do
   run_wrk "GET /Users/{id}" get_by_id.lua "$base" BENCH_TOKEN="$token"
   run_wrk "filter userName eq ($total users)" filter.lua "$base" BENCH_TOKEN="$token" BENCH_USERS="$USERS"
   run_wrk "page of 100, startIndex=1" page.lua "$base" BENCH_TOKEN="$token" BENCH_START=1
+  cold="$(curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $token" "$base/Users?startIndex=$((total - 100))&count=100")"
+  printf '%-34s %10s s (one request, no page anchor yet)\n' "cold page, startIndex=$((total - 100))" "$cold"
   run_wrk "page of 100, startIndex=$((total - 100))" page.lua "$base" BENCH_TOKEN="$token" BENCH_START="$((total - 100))"
+  run_wrk "import walk, pages of 100 in order" import_walk.lua "$base" BENCH_TOKEN="$token" BENCH_TOTAL="$total"
   run_wrk "PATCH deactivate/reactivate" patch.lua "$base" BENCH_TOKEN="$token"
   run_wrk "POST create" create.lua "$base" BENCH_TOKEN="$token" BENCH_PREFIX="load"
   big="$(make_groups "$base" "$token" "$dir/ids" big)"
@@ -156,6 +175,21 @@ for engine in "${engines[@]}"; do
   run_wrk "GET /Groups?excludedAttributes=members" groups_list.lua "$other" BENCH_TOKEN="${tokens[1]}" BENCH_QUERY="?excludedAttributes=members"
   rss="$(ps -o rss= -p "$pid" | tr -d ' ')"
   echo "   server memory (RSS) after the runs: $((rss / 1024)) MB"
+  if [ "$engine" = postgres ]; then
+    # A second process on the same database; the client splits its connections between the two.
+    port2="$(free_port)"
+    ROSTER_LISTEN="127.0.0.1:$port2" taskset -c "$server_cpu" "$ROSTER" serve 2>"$dir/server2.log" &
+    pid2=$!; pids+=("$pid2")
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port2/healthz" >/dev/null && break; sleep 0.1; done
+    base2="http://127.0.0.1:$port2/scim/v2/bench"
+    echo "   two processes on one PostgreSQL (16 connections to each, from one wrk per process):"
+    run_wrk_pair "GET /Users/{id}, 2 processes" get_by_id.lua "$base" "$base2" BENCH_TOKEN="$token"
+    run_wrk_pair "PATCH deactivate, 2 processes" patch.lua "$base" "$base2" BENCH_TOKEN="$token"
+    echo "   the same, one process (16+16 connections to it):"
+    run_wrk_pair "GET /Users/{id}, 1 process" get_by_id.lua "$base" "$base" BENCH_TOKEN="$token"
+    run_wrk_pair "PATCH deactivate, 1 process" patch.lua "$base" "$base" BENCH_TOKEN="$token"
+    kill "$pid2"; wait "$pid2" 2>/dev/null || true
+  fi
   kill "$pid"; wait "$pid" 2>/dev/null || true
   unset BENCH_IDS
 done

@@ -8,6 +8,7 @@
 
 mod groups;
 mod http;
+mod paging;
 pub mod proto;
 mod request_log;
 mod resource;

@@ -6,7 +6,7 @@ use actix_web::web;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use roster_tenant::Tenancy;
 
-use crate::{http, request_log::RequestLog};
+use crate::{http, paging::Anchors, request_log::RequestLog};
 
 #[derive(Debug, Clone)]
 pub struct ScimConfig {
@@ -44,6 +44,7 @@ pub(crate) struct Inner {
     pub config: ScimConfig,
     pub limiter: DefaultKeyedRateLimiter<String>,
     pub log: RequestLog,
+    pub anchors: Anchors,
 }
 
 impl Scim {
@@ -59,6 +60,7 @@ impl Scim {
                 config,
                 limiter,
                 log,
+                anchors: Anchors::new(),
             }),
         }
     }

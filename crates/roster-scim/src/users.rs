@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use crate::{
     http::error::{ApiError, ApiResult},
+    paging::Anchors,
     proto::{
         filter::{CompValue, Filter},
         list::{ListQuery, SortOrder},
@@ -287,6 +288,7 @@ fn lookup_for(filter: &Filter) -> Option<Lookup> {
 pub(crate) async fn list(
     scope: &TenantScope,
     query: &ListQuery,
+    anchors: &Anchors,
     base_url: &str,
 ) -> ApiResult<(usize, Vec<Value>)> {
     let sort_in_store = query.sort_by.as_ref().map_or(Some(false), |p| {
@@ -296,18 +298,27 @@ pub(crate) async fn list(
     let descending = query.sort_order == SortOrder::Descending;
     let (total, mut resources) = match (&query.filter, sort_in_store) {
         (None, Some(by_user_name)) => {
-            let total = store::count(scope).await?;
+            let totals = store::totals(scope).await?;
+            let total = totals.users;
             let rows = if query.count == 0 {
                 Vec::new()
-            } else {
-                store::page(
+            } else if by_user_name {
+                store::page_by_user_name(
                     scope,
-                    by_user_name,
                     descending,
                     query.offset() as i64,
                     query.count as i64,
                 )
                 .await?
+            } else {
+                let tenant = scope.tenant_id();
+                let anchor = anchors.nearest(tenant, totals.deletions, query.offset());
+                let (rows, found) =
+                    store::page_in_order(scope, anchor, query.offset(), query.count).await?;
+                for (offset, key) in found {
+                    anchors.record(tenant, totals.deletions, offset, key);
+                }
+                rows
             };
             (
                 usize::try_from(total).unwrap_or(0),

@@ -43,7 +43,13 @@ pub(crate) async fn list_users(
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let query = Params::of(&req)?.list_query(scim.config().max_results)?;
-    let (total, resources) = users::list(&auth.0, &query, &base_url(&scim, &auth)).await?;
+    let (total, resources) = users::list(
+        &auth.0,
+        &query,
+        &scim.inner.anchors,
+        &base_url(&scim, &auth),
+    )
+    .await?;
     Ok(scim_response(
         HttpResponse::Ok(),
         &query.response(total, resources).to_json(),
@@ -58,7 +64,13 @@ pub(crate) async fn search_users(
 ) -> ApiResult<HttpResponse> {
     let search = SearchRequest::from_json(body.0)?;
     let query = crate::proto::list::ListQuery::from_search(&search, scim.config().max_results)?;
-    let (total, resources) = users::list(&auth.0, &query, &base_url(&scim, &auth)).await?;
+    let (total, resources) = users::list(
+        &auth.0,
+        &query,
+        &scim.inner.anchors,
+        &base_url(&scim, &auth),
+    )
+    .await?;
     Ok(scim_response(
         HttpResponse::Ok(),
         &query.response(total, resources).to_json(),

@@ -6,6 +6,8 @@ use roster_tenant::{is_unique_violation, with_pool, TenantScope};
 use serde_json::Value;
 use sqlx::types::Json;
 
+use crate::paging::Key;
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct UserRow {
     pub id: String,
@@ -242,6 +244,14 @@ pub(crate) async fn delete(
         .rows_affected();
         if deleted == 1 {
             add_to_count!(&mut *tx, tenant, id, -1)?;
+            // The deletion count (shard -1) tells page anchors that positions moved.
+            sqlx::query(
+                "insert into scim_user_counts (tenant_id, shard, n) values ($1, -1, 1) \
+                 on conflict (tenant_id, shard) do update set n = scim_user_counts.n + 1",
+            )
+            .bind(tenant)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         deleted
@@ -276,36 +286,63 @@ pub(crate) async fn find(
     }))
 }
 
-pub(crate) async fn count(scope: &TenantScope) -> Result<i64, sqlx::Error> {
-    Ok(with_pool!(scope.db(), pool => {
-        sqlx::query_scalar("select cast(coalesce(sum(n), 0) as bigint) from scim_user_counts where tenant_id = $1")
-            .bind(scope.tenant_id())
-            .fetch_one(pool)
-            .await?
-    }))
+/// How many users the tenant has, and how many were ever deleted (see `paging`).
+pub(crate) struct Totals {
+    pub users: i64,
+    pub deletions: i64,
 }
 
-/// One page of users in creation order (or by userName).
-pub(crate) async fn page(
-    scope: &TenantScope,
-    by_user_name: bool,
-    descending: bool,
-    offset: i64,
-    limit: i64,
-) -> Result<Vec<UserRow>, sqlx::Error> {
-    let direction = if descending { "desc" } else { "asc" };
-    let order = if by_user_name {
-        format!("user_name_lower {direction}, id {direction}")
-    } else {
-        format!("created_at {direction}, id {direction}")
-    };
-    // Skipping `offset` rows reads only the index; the page's documents are fetched after.
-    let sql = format!(
-        "select id from scim_users where tenant_id = $1 order by {order} limit $2 offset $3"
-    );
-    let ids: Vec<String> = with_pool!(scope.db(), pool => {
-        sqlx::query_scalar(&sql).bind(scope.tenant_id()).bind(limit).bind(offset).fetch_all(pool).await?
+pub(crate) async fn totals(scope: &TenantScope) -> Result<Totals, sqlx::Error> {
+    let sql = "select cast(coalesce(sum(case when shard >= 0 then n else 0 end), 0) as bigint), \
+               cast(coalesce(max(case when shard = -1 then n else 0 end), 0) as bigint) \
+               from scim_user_counts where tenant_id = $1";
+    let (users, deletions): (i64, i64) = with_pool!(scope.db(), pool => {
+        sqlx::query_as(sql).bind(scope.tenant_id()).fetch_one(pool).await?
     });
+    Ok(Totals { users, deletions })
+}
+
+/// A page of users in creation order, started from `anchor` (a known row at or before
+/// `offset`) when there is one. Also returns the keys of the page's first row and of the row
+/// after the page, with their offsets, for the next request to start from.
+pub(crate) async fn page_in_order(
+    scope: &TenantScope,
+    anchor: Option<(usize, Key)>,
+    offset: usize,
+    limit: usize,
+) -> Result<(Vec<UserRow>, Vec<(usize, Key)>), sqlx::Error> {
+    let tenant = scope.tenant_id();
+    let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
+    let keys: Vec<(String, DateTime<Utc>)> = with_pool!(scope.db(), pool => {
+        match &anchor {
+            Some((at, (created, id))) => sqlx::query_as(
+                "select id, created_at from scim_users where tenant_id = $1 \
+                 and (created_at > $2 or (created_at = $2 and id >= $3)) \
+                 order by created_at, id limit $4 offset $5",
+            )
+            .bind(tenant).bind(created).bind(id).bind(fetch).bind(i64::try_from(offset - at).unwrap_or(0))
+            .fetch_all(pool).await?,
+            None => sqlx::query_as(
+                "select id, created_at from scim_users where tenant_id = $1 \
+                 order by created_at, id limit $2 offset $3",
+            )
+            .bind(tenant).bind(fetch).bind(i64::try_from(offset).unwrap_or(i64::MAX))
+            .fetch_all(pool).await?,
+        }
+    });
+    let mut anchors = Vec::new();
+    if let Some((id, created)) = keys.first() {
+        anchors.push((offset, (*created, id.clone())));
+    }
+    if let Some((id, created)) = keys.get(limit) {
+        anchors.push((offset + limit, (*created, id.clone())));
+    }
+    let ids: Vec<String> = keys.into_iter().take(limit).map(|(id, _)| id).collect();
+    Ok((by_ids(scope, &ids).await?, anchors))
+}
+
+/// The users with these ids, in the order given.
+async fn by_ids(scope: &TenantScope, ids: &[String]) -> Result<Vec<UserRow>, sqlx::Error> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -313,7 +350,7 @@ pub(crate) async fn page(
         let mut q = sqlx::QueryBuilder::new(format!("select {COLUMNS} from scim_users where tenant_id = "));
         q.push_bind(scope.tenant_id()).push(" and id in (");
         let mut list = q.separated(", ");
-        for id in &ids {
+        for id in ids {
             list.push_bind(id.as_str());
         }
         q.push(")");
@@ -326,6 +363,25 @@ pub(crate) async fn page(
         .collect();
     rows.sort_by_key(|r| position.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
     Ok(rows)
+}
+
+/// One page of users by userName.
+pub(crate) async fn page_by_user_name(
+    scope: &TenantScope,
+    descending: bool,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<UserRow>, sqlx::Error> {
+    let direction = if descending { "desc" } else { "asc" };
+    // Skipping `offset` rows reads only the index; the page's documents are fetched after.
+    let sql = format!(
+        "select id from scim_users where tenant_id = $1 \
+         order by user_name_lower {direction}, id {direction} limit $2 offset $3"
+    );
+    let ids: Vec<String> = with_pool!(scope.db(), pool => {
+        sqlx::query_scalar(&sql).bind(scope.tenant_id()).bind(limit).bind(offset).fetch_all(pool).await?
+    });
+    by_ids(scope, &ids).await
 }
 
 /// Every user of the tenant in creation order, a batch at a time, for filters no index answers.

@@ -299,4 +299,34 @@ test_on_both_engines! {
         assert_eq!(body["status"], "413");
         assert_eq!(scim.get("/Users").await.body["totalResults"], 1, "nothing of the refused requests was written");
     }
+
+    async fn paging_stays_exact_when_users_come_and_go_between_pages(database) {
+        let app = spawn_app(&database).await;
+        let scim = app.scim_tenant("acme").await;
+        for n in 0..250 {
+            scim.create_user(&format!("user{n:03}@acme.example")).await;
+        }
+        let all = |reply: &Value| -> Vec<String> {
+            reply["Resources"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect()
+        };
+        let everything = all(&scim.get("/Users?count=1000").await.body);
+        // Walk the pages as Okta's import does: each page starts where the last one ended.
+        for start in [1, 101, 201] {
+            let page = all(&scim.get(&format!("/Users?startIndex={start}&count=100")).await.body);
+            let from = start - 1;
+            assert_eq!(page, everything[from..(from + 100).min(250)].to_vec(), "startIndex={start}");
+        }
+        // A deletion before a page moves it; a creation lands at the end.
+        let gone = everything[5].clone();
+        assert_eq!(scim.delete(&format!("/Users/{gone}")).await.status, 204);
+        scim.create_user("late@acme.example").await;
+        let now = all(&scim.get("/Users?count=1000").await.body);
+        assert_eq!(now.len(), 250);
+        for start in [101, 201, 1] {
+            let reply = scim.get(&format!("/Users?startIndex={start}&count=100")).await;
+            assert_eq!(reply.body["totalResults"], 250);
+            let from = start - 1;
+            assert_eq!(all(&reply.body), now[from..(from + 100).min(250)].to_vec(), "after the deletion, startIndex={start}");
+        }
+    }
 }
