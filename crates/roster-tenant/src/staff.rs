@@ -50,7 +50,9 @@ pub enum SignIn {
     /// Wrong password, unknown or disabled account: deliberately one answer.
     Refused,
     /// Too many recent failures for this account or address: try again after the wait.
-    Throttled { retry_after_secs: i64 },
+    Throttled {
+        retry_after_secs: i64,
+    },
 }
 
 /// The wait after `failures` recent failures when `free` are allowed: 2 s, 4 s, 8 s, … 15 min.

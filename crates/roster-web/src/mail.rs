@@ -159,7 +159,10 @@ pub(crate) fn setup_link(
     note: Option<&str>,
     sender: &str,
 ) -> Result<Rendered, askama::Error> {
-    let subject = format!("Connect {} to {vendor}: your setup link", tenant.display_name);
+    let subject = format!(
+        "Connect {} to {vendor}: your setup link",
+        tenant.display_name
+    );
     let admin_name = tenant.admin_name.as_deref();
     let company = tenant.display_name.as_str();
     let text = SetupLinkText {

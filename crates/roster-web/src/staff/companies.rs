@@ -559,7 +559,8 @@ pub(crate) async fn issue_link(
 ) -> Result<HttpResponse, PageError> {
     verify_csrf(&session, &form.csrf)?;
     let tenant = web.tenancy().tenant(&slug).await?;
-    let issued = issue_and_send(&web, &user, &tenant, form.send_email.is_some(), &form.note).await?;
+    let issued =
+        issue_and_send(&web, &user, &tenant, form.send_email.is_some(), &form.note).await?;
     render_company(
         &web,
         &session,

@@ -91,16 +91,18 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig, web: Web) {
     let forms = web::FormConfig::default()
         .limit(16 * 1024)
         .error_handler(|_, _| PageError::BadForm.into());
-    let sessions =
-        SessionMiddleware::builder(CookieSessionStore::default(), web.inner.staff.session.clone())
-            .cookie_name(COOKIE.into())
-            .cookie_path("/staff".into())
-            .cookie_http_only(true)
-            .cookie_same_site(SameSite::Strict)
-            .cookie_secure(web.inner.https)
-            .cookie_content_security(CookieContentSecurity::Private)
-            .session_lifecycle(BrowserSession::default())
-            .build();
+    let sessions = SessionMiddleware::builder(
+        CookieSessionStore::default(),
+        web.inner.staff.session.clone(),
+    )
+    .cookie_name(COOKIE.into())
+    .cookie_path("/staff".into())
+    .cookie_http_only(true)
+    .cookie_same_site(SameSite::Strict)
+    .cookie_secure(web.inner.https)
+    .cookie_content_security(CookieContentSecurity::Private)
+    .session_lifecycle(BrowserSession::default())
+    .build();
     cfg.service(
         web::scope("/staff")
             .app_data(Data::new(web))
@@ -112,12 +114,18 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig, web: Web) {
             .route("/login", web::post().to(auth::log_in))
             .route("/logout", web::post().to(auth::log_out))
             .route("/bootstrap/{secret}", web::get().to(auth::show_bootstrap))
-            .route("/bootstrap/{secret}", web::post().to(auth::create_first_account))
+            .route(
+                "/bootstrap/{secret}",
+                web::post().to(auth::create_first_account),
+            )
             .route("/companies", web::get().to(companies::list_companies))
             .route("/companies", web::post().to(companies::create_company))
             .route("/companies/new", web::get().to(companies::new_company))
             .route("/companies/{slug}", web::get().to(companies::show_company))
-            .route("/companies/{slug}/link", web::post().to(companies::issue_link))
+            .route(
+                "/companies/{slug}/link",
+                web::post().to(companies::issue_link),
+            )
             .route(
                 "/companies/{slug}/link/revoke",
                 web::post().to(companies::revoke_link),
@@ -233,7 +241,10 @@ async fn guard(
     };
     let reading = matches!(*req.method(), Method::GET | Method::HEAD);
     let refusal = if !reading && is_cross_site(&req, &web) {
-        tracing::warn!(path = req.path(), "a cross-site post to the staff console was refused");
+        tracing::warn!(
+            path = req.path(),
+            "a cross-site post to the staff console was refused"
+        );
         Some(PageError::Forbidden)
     } else {
         let session = req.get_session();

@@ -13,4 +13,5 @@ mod scim_protocol;
 mod scim_support;
 mod scim_users;
 mod setup_page;
+mod staff_console;
 mod startup_errors;
