@@ -192,14 +192,11 @@ impl Tenancy {
 
     /// Whether the account exists and is not disabled (checked on every console request).
     pub async fn staff_is_active(&self, email: &str) -> Result<bool> {
-        Ok(self
-            .staff_account(email)
-            .await
-            .map(|a| a.is_active())
-            .or_else(|e| match e {
-                Error::NotFound(_) => Ok(false),
-                other => Err(other),
-            })?)
+        match self.staff_account(email).await {
+            Ok(account) => Ok(account.is_active()),
+            Err(Error::NotFound(_)) => Ok(false),
+            Err(other) => Err(other),
+        }
     }
 
     /// Checks a sign-in from `client` (the peer address), with the back-off.

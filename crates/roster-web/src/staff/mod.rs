@@ -187,12 +187,13 @@ fn is_public(path: &str) -> bool {
     path == "/staff/login" || path.starts_with("/staff/bootstrap/")
 }
 
-/// A form post from another site: its `Origin` is not ours, or the browser says so.
+/// A form post from another site. Browsers that send `Sec-Fetch-Site` are trusted on it
+/// alone (with `Referrer-Policy: no-referrer` they send `Origin: null` even from our own
+/// pages); otherwise an `Origin` must be ours. Without either (old browsers, scripts) the
+/// CSRF token and the SameSite=Strict cookie still stand.
 fn is_cross_site(req: &ServiceRequest, web: &Web) -> bool {
     if let Some(site) = req.headers().get("sec-fetch-site") {
-        if !matches!(site.to_str(), Ok("same-origin") | Ok("none")) {
-            return true;
-        }
+        return !matches!(site.to_str(), Ok("same-origin") | Ok("none"));
     }
     let Some(origin) = req.headers().get(header::ORIGIN) else {
         return false;
