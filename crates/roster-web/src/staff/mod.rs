@@ -336,3 +336,17 @@ pub(crate) fn html(status: actix_web::http::StatusCode, body: String) -> HttpRes
         .content_type("text/html; charset=utf-8")
         .body(body)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_key_must_be_base64_of_at_least_64_bytes() {
+        let short = SecretString::from(general_purpose::STANDARD.encode([7u8; 32]));
+        assert!(StaffKeys::new(Some(&short)).is_err());
+        assert!(StaffKeys::new(Some(&SecretString::from("not base64!"))).is_err());
+        let good = SecretString::from(general_purpose::STANDARD.encode([7u8; 64]));
+        assert!(StaffKeys::new(Some(&good)).is_ok());
+    }
+}
