@@ -6,6 +6,7 @@
 //! `request_log` remembers what they sent.
 #![forbid(unsafe_code)]
 
+mod console;
 mod groups;
 mod http;
 mod paging;
@@ -17,6 +18,10 @@ mod status;
 mod store;
 mod users;
 
+pub use console::{
+    profile_field_path, DirectoryHealth, DirectoryOverview, FieldCoverage, Rejection,
+    RequestLogPage, RequestLogQuery, StatusFilter,
+};
 pub use request_log::RequestLogEntry;
 pub use service::{Scim, ScimConfig};
 pub use status::{ChecklistStep, TenantStatus};

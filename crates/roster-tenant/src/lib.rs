@@ -10,6 +10,7 @@ mod error;
 mod links;
 mod scope;
 mod secret;
+mod staff;
 mod tenancy;
 mod tenants;
 #[cfg(feature = "test-support")]
@@ -26,6 +27,7 @@ pub use domain::{Email, TenantSlug};
 pub use error::Error;
 pub use links::{IssuedLink, LinkInfo, LinkState, OpenedLink};
 pub use scope::TenantScope;
+pub use staff::{SignIn, StaffAccount, MIN_PASSWORD_LEN};
 pub use tenancy::{Tenancy, TenancyConfig};
 pub use tenants::{NewTenant, Tenant, TenantState};
 pub use tokens::{MintedToken, TokenInfo};

@@ -256,7 +256,7 @@ impl Tenancy {
         self.inner.argon2_runs.load(Ordering::Relaxed)
     }
 
-    async fn dummy_hash(&self) -> Result<String> {
+    pub(crate) async fn dummy_hash(&self) -> Result<String> {
         self.inner
             .dummy_hash
             .get_or_try_init(|| async {

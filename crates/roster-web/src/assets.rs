@@ -5,6 +5,7 @@ use actix_web::{http::header, web, HttpResponse};
 
 const CSS: &str = include_str!("../static/setup.css");
 const JS: &str = include_str!("../static/setup.js");
+const STAFF_JS: &str = include_str!("../static/staff.js");
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(
@@ -14,6 +15,10 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     .route(
         "/static/setup.js",
         web::get().to(|| asset("text/javascript; charset=utf-8", JS)),
+    )
+    .route(
+        "/static/staff.js",
+        web::get().to(|| asset("text/javascript; charset=utf-8", STAFF_JS)),
     );
 }
 

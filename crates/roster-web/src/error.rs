@@ -19,6 +19,11 @@ pub enum PageError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("the form could not be read")]
     BadForm,
+    /// A staff console request without a live session (a GET is redirected to sign in).
+    #[error("sign in first")]
+    SignInRequired,
+    #[error("{0} not found")]
+    NotFound(&'static str),
     #[error("unexpected: {0}")]
     Unexpected(String),
 }
@@ -27,6 +32,7 @@ impl From<roster_tenant::Error> for PageError {
     fn from(e: roster_tenant::Error) -> Self {
         match e {
             roster_tenant::Error::LinkUnusable => PageError::LinkUnusable,
+            roster_tenant::Error::NotFound(what) => PageError::NotFound(what),
             other => PageError::Unexpected(other.to_string()),
         }
     }
@@ -52,10 +58,58 @@ struct MessagePage<'a> {
     paragraphs: Vec<String>,
 }
 
+#[derive(Template)]
+#[template(path = "staff/message.html")]
+struct StaffMessagePage<'a> {
+    vendor: &'a str,
+    title: &'a str,
+    paragraphs: Vec<String>,
+}
+
 impl PageError {
     /// The page a person sees for this error.
     pub(crate) fn render(&self, vendor: &str) -> HttpResponse {
-        let (title, paragraphs): (&str, Vec<String>) = match self {
+        let (title, paragraphs) = self.words(vendor);
+        let body = MessagePage {
+            vendor,
+            title,
+            paragraphs,
+        }
+        .render()
+        .unwrap_or_else(|_| title.to_owned());
+        self.respond(body)
+    }
+
+    /// The same, worded for vendor staff on the console's layout.
+    pub(crate) fn render_staff(&self, vendor: &str) -> HttpResponse {
+        let (title, paragraphs) = match self {
+            PageError::Forbidden => (
+                "The form was refused",
+                vec![
+                    "The form came without this console's security check, or from another \
+                     site, so nothing was changed."
+                        .into(),
+                    "Go back, reload the page and try again.".into(),
+                ],
+            ),
+            PageError::BadForm => (
+                "The form could not be read",
+                vec!["Go back, reload the page and try again.".into()],
+            ),
+            other => other.words(vendor),
+        };
+        let body = StaffMessagePage {
+            vendor,
+            title,
+            paragraphs,
+        }
+        .render()
+        .unwrap_or_else(|_| title.to_owned());
+        self.respond(body)
+    }
+
+    fn words(&self, vendor: &str) -> (&'static str, Vec<String>) {
+        match self {
             PageError::LinkUnusable => (
                 "This setup link does not work",
                 vec![
@@ -85,8 +139,16 @@ impl PageError {
                 "The form could not be read",
                 vec!["Reload the setup page and press the button again.".into()],
             ),
+            PageError::SignInRequired => (
+                "Sign in first",
+                vec!["Your session has ended. Sign in again, then repeat the action.".into()],
+            ),
+            PageError::NotFound(what) => (
+                "Not found",
+                vec![format!("The {what} does not exist, or no longer exists.")],
+            ),
             PageError::Unexpected(cause) => {
-                tracing::error!(%cause, "a setup page failed");
+                tracing::error!(%cause, "a page failed");
                 (
                     "Something went wrong on our side",
                     vec![format!(
@@ -95,14 +157,10 @@ impl PageError {
                     )],
                 )
             }
-        };
-        let body = MessagePage {
-            vendor,
-            title,
-            paragraphs,
         }
-        .render()
-        .unwrap_or_else(|_| title.to_owned());
+    }
+
+    fn respond(&self, body: String) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
         response.content_type("text/html; charset=utf-8");
         if let PageError::TooManyRequests { retry_after_secs } = self {
@@ -119,6 +177,8 @@ impl ResponseError for PageError {
             PageError::Forbidden => StatusCode::FORBIDDEN,
             PageError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             PageError::BadForm => StatusCode::BAD_REQUEST,
+            PageError::SignInRequired => StatusCode::FORBIDDEN,
+            PageError::NotFound(_) => StatusCode::NOT_FOUND,
             PageError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -10,6 +10,7 @@ mod mail;
 mod outbox;
 mod security;
 mod setup;
+mod staff;
 mod status_view;
 
 use std::{net::IpAddr, num::NonZeroU32, path::PathBuf, sync::Arc};
@@ -28,6 +29,9 @@ pub struct WebConfig {
     pub public_url: String,
     pub data_dir: PathBuf,
     pub smtp_url: Option<SecretString>,
+    /// Base64 of at least 64 bytes: signs and encrypts the staff console's session cookie.
+    /// Without it a random key is made per process (sessions end with a restart).
+    pub session_key: Option<SecretString>,
 }
 
 /// Why the web capability could not start: names the setting at fault.
@@ -56,6 +60,8 @@ pub(crate) struct Inner {
     pub wake: tokio::sync::Notify,
     /// Whether pages are served over https (the CSRF cookie is `Secure` then).
     pub https: bool,
+    /// The staff console's session cookie key and first-account secret.
+    pub staff: staff::StaffKeys,
 }
 
 impl Web {
@@ -66,6 +72,7 @@ impl Web {
         let quota = Quota::per_second(NonZeroU32::MIN)
             .allow_burst(NonZeroU32::new(SETUP_BURST).unwrap_or(NonZeroU32::MIN));
         let https = config.public_url.starts_with("https://");
+        let staff = staff::StaffKeys::new(config.session_key.as_ref())?;
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
@@ -75,6 +82,7 @@ impl Web {
                 mailer,
                 wake: tokio::sync::Notify::new(),
                 https,
+                staff,
             }),
         })
     }
@@ -82,6 +90,7 @@ impl Web {
     /// Registers the pages and their assets.
     pub fn configure(&self, cfg: &mut web::ServiceConfig) {
         setup::configure(cfg, self.clone());
+        staff::configure(cfg, self.clone());
         assets::configure(cfg);
     }
 
@@ -93,6 +102,19 @@ impl Web {
     ) -> tokio::task::JoinHandle<()> {
         let this = self.clone();
         tokio::spawn(async move { outbox::run_worker(this, shutdown).await })
+    }
+
+    /// While no staff account exists: the one-time URL that creates the first one (print it
+    /// at start-up). Its secret is random per process and kept in memory only.
+    pub async fn bootstrap_url(&self) -> Result<Option<String>, roster_tenant::Error> {
+        if self.tenancy().count_staff().await? > 0 {
+            return Ok(None);
+        }
+        Ok(Some(format!(
+            "{}/staff/bootstrap/{}",
+            self.inner.config.public_url,
+            secrecy::ExposeSecret::expose_secret(&self.inner.staff.bootstrap)
+        )))
     }
 
     pub(crate) fn vendor(&self) -> &str {

@@ -122,3 +122,76 @@ pub(crate) fn testing_steps(
         carries_link: setup_url.is_some(),
     })
 }
+
+pub(crate) const SETUP_LINK_KIND: &str = "setup-link";
+
+#[derive(Template)]
+#[template(path = "email/setup_link.txt")]
+struct SetupLinkText<'a> {
+    vendor: &'a str,
+    company: &'a str,
+    admin_name: Option<&'a str>,
+    setup_url: &'a str,
+    expires: &'a str,
+    note: Option<&'a str>,
+    sender: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/setup_link.html")]
+struct SetupLinkHtml<'a> {
+    subject: &'a str,
+    vendor: &'a str,
+    company: &'a str,
+    admin_name: Option<&'a str>,
+    setup_url: &'a str,
+    expires: &'a str,
+    note: Option<&'a str>,
+    sender: &'a str,
+}
+
+/// The setup link for the tenant's admin, sent by a staff member with an optional note.
+pub(crate) fn setup_link(
+    vendor: &str,
+    tenant: &Tenant,
+    setup_url: &str,
+    expires: &str,
+    note: Option<&str>,
+    sender: &str,
+) -> Result<Rendered, askama::Error> {
+    let subject = format!(
+        "Connect {} to {vendor}: your setup link",
+        tenant.display_name
+    );
+    let admin_name = tenant.admin_name.as_deref();
+    let company = tenant.display_name.as_str();
+    let text = SetupLinkText {
+        vendor,
+        company,
+        admin_name,
+        setup_url,
+        expires,
+        note,
+        sender,
+    }
+    .render()?;
+    let html = SetupLinkHtml {
+        subject: &subject,
+        vendor,
+        company,
+        admin_name,
+        setup_url,
+        expires,
+        note,
+        sender,
+    }
+    .render()?;
+    Ok(Rendered {
+        kind: SETUP_LINK_KIND,
+        recipient: tenant.admin_email.clone(),
+        subject,
+        text,
+        html,
+        carries_link: true,
+    })
+}

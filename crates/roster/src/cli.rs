@@ -40,6 +40,24 @@ pub enum Command {
     /// List, mint or revoke a tenant's bearer tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Add or disable staff console accounts.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Add a staff account (or re-enable a disabled one with a new password).
+    Add {
+        email: String,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable a staff account: its sessions end at their next request.
+    Disable { email: String },
+    /// List the staff accounts.
+    List,
 }
 
 #[derive(Debug, Args)]

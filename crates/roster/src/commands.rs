@@ -4,11 +4,11 @@
 use std::{process::ExitCode, sync::Arc};
 
 use roster_tenant::{Actor, Error, NewTenant, SystemClock, Tenancy, Tenant, TokenInfo};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 
 use crate::{
-    cli::{Command, LinkCommand, TenantCommand, TokenCommand},
+    cli::{Command, LinkCommand, StaffCommand, TenantCommand, TokenCommand},
     settings::Settings,
     startup::{open_database, tenancy_config},
 };
@@ -36,6 +36,7 @@ pub(crate) async fn run(command: Command, settings: &Settings) -> ExitCode {
         Command::Tenant(c) => tenant(&tenancy, c).await,
         Command::Link(c) => link(&tenancy, c).await,
         Command::Token(c) => token(&tenancy, c).await,
+        Command::Staff(c) => staff(&tenancy, c).await,
         Command::Serve | Command::Migrate | Command::Config | Command::Healthcheck => Ok(()),
     };
     db.close().await;
@@ -225,6 +226,60 @@ async fn token(tenancy: &Tenancy, command: TokenCommand) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+async fn staff(tenancy: &Tenancy, command: StaffCommand) -> Result<(), Error> {
+    match command {
+        StaffCommand::Add {
+            email,
+            password_stdin,
+        } => {
+            let password = read_password(password_stdin)?;
+            let account = tenancy.add_staff(&email, &password, "cli").await?;
+            println!("staff account {} can sign in", account.email);
+        }
+        StaffCommand::Disable { email } => {
+            let account = tenancy.disable_staff(&email).await?;
+            println!("staff account {} is disabled", account.email);
+        }
+        StaffCommand::List => {
+            let rows = tenancy
+                .list_staff()
+                .await?
+                .into_iter()
+                .map(|a| {
+                    vec![
+                        a.email.clone(),
+                        if a.is_active() { "active" } else { "disabled" }.into(),
+                        a.created_by,
+                        a.last_login_at
+                            .map(|d| d.to_rfc3339())
+                            .unwrap_or_else(|| "-".into()),
+                    ]
+                })
+                .collect();
+            print_table(&["EMAIL", "STATE", "CREATED BY", "LAST SIGN-IN"], rows);
+        }
+    }
+    Ok(())
+}
+
+/// The new password: the first line of standard input, or typed twice at a prompt.
+fn read_password(from_stdin: bool) -> Result<SecretString, Error> {
+    let io = |e: std::io::Error| Error::Invalid(format!("cannot read the password: {e}"));
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(io)?;
+        return Ok(SecretString::from(
+            line.trim_end_matches(['\r', '\n']).to_owned(),
+        ));
+    }
+    let first = rpassword::prompt_password("Password: ").map_err(io)?;
+    let second = rpassword::prompt_password("The same password again: ").map_err(io)?;
+    if first != second {
+        return Err(Error::Invalid("the two passwords differ".into()));
+    }
+    Ok(SecretString::from(first))
 }
 
 fn tenant_json(t: &Tenant) -> Value {

@@ -38,6 +38,8 @@ pub struct Settings {
     pub scim_body_limit: usize,
     pub scim_max_results: usize,
     pub request_log_retention: Duration,
+    /// Base64 of at least 64 bytes for the staff console's session cookies.
+    pub session_key: Option<SecretString>,
 }
 
 impl Default for Settings {
@@ -61,6 +63,7 @@ impl Default for Settings {
             scim_body_limit: 1024 * 1024,
             scim_max_results: 1000,
             request_log_retention: Duration::from_secs(30 * 24 * 3600),
+            session_key: None,
         }
     }
 }
@@ -244,6 +247,14 @@ const FIELDS: &[Field] = &[
         secret: false,
         apply: |s, v| {
             s.request_log_retention = duration(v)?;
+            Ok(())
+        },
+    },
+    Field {
+        key: "session_key",
+        secret: true,
+        apply: |s, v| {
+            s.session_key = Some(SecretString::from(v.trim().to_owned()));
             Ok(())
         },
     },
@@ -442,6 +453,13 @@ impl fmt::Display for Settings {
             (
                 "request_log_retention",
                 humantime::format_duration(self.request_log_retention).to_string(),
+            ),
+            (
+                "session_key",
+                self.session_key
+                    .as_ref()
+                    .map(|_| "***".to_owned())
+                    .unwrap_or_default(),
             ),
         ];
         for (key, value) in rows {

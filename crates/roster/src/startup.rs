@@ -100,6 +100,7 @@ pub fn scim_config(settings: &Settings) -> ScimConfig {
 }
 
 pub struct Application {
+    bootstrap_url: Option<String>,
     port: u16,
     server: Server,
     tenancy: Tenancy,
@@ -137,12 +138,17 @@ impl Application {
             public_url: settings.public_url(),
             data_dir: settings.data_dir.clone(),
             smtp_url: settings.smtp_url.clone(),
+            session_key: settings.session_key.clone(),
         };
         let pages =
             Web::new(web_config, tenancy.clone(), scim.clone()).map_err(|e| StartupError {
                 setting: "web".into(),
                 message: e.to_string(),
             })?;
+        let bootstrap_url = pages.bootstrap_url().await.map_err(|e| StartupError {
+            setting: "database".into(),
+            message: e.to_string(),
+        })?;
         let (shutdown, stopping) = watch::channel(false);
         let workers = vec![
             scim.spawn_workers(stopping.clone()),
@@ -180,7 +186,12 @@ impl Application {
             database = %settings.database_url()?,
             "roster is serving"
         );
+        if let Some(url) = &bootstrap_url {
+            // The one way in while no staff account exists: printed once, never stored.
+            eprintln!("roster: no staff account yet; create the first one at {url}");
+        }
         Ok(Self {
+            bootstrap_url,
             port,
             server,
             tenancy,
@@ -192,6 +203,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The one-time URL that creates the first staff account, while none exists.
+    pub fn bootstrap_url(&self) -> Option<&str> {
+        self.bootstrap_url.as_deref()
     }
 
     pub fn tenancy(&self) -> &Tenancy {

@@ -7,6 +7,6 @@ mod store;
 mod transport;
 mod worker;
 
-pub(crate) use store::{queue_testing_steps, Queued, Trigger};
+pub(crate) use store::{deliveries, queue_message, queue_testing_steps, Delivery, Queued, Trigger};
 pub(crate) use transport::Mailer;
 pub(crate) use worker::run_worker;

@@ -263,3 +263,66 @@ mod tests {
         assert_eq!(minutes, [1, 2, 4, 8, 16, 32, 60, 60]);
     }
 }
+
+/// Queues a rendered message for a tenant (the setup link a staff member sends).
+pub(crate) async fn queue_message(
+    web: &Web,
+    tenant: &Tenant,
+    message: Rendered,
+) -> Result<(), PageError> {
+    let now = web.tenancy().now();
+    let id = uuid::Uuid::now_v7().to_string();
+    with_pool!(web.tenancy().db(), pool => {
+        sqlx::query(INSERT)
+            .bind(&tenant.id)
+            .bind(&id)
+            .bind(message.kind)
+            .bind(&message.recipient)
+            .bind(&message.subject)
+            .bind(&message.text)
+            .bind(&message.html)
+            .bind(message.carries_link)
+            .bind(now)
+            .execute(pool)
+            .await?;
+    });
+    tracing::info!(tenant = %tenant.slug, kind = message.kind, "email queued");
+    web.inner.wake.notify_one();
+    Ok(())
+}
+
+/// One outgoing message as the staff console lists it: never its body.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct Delivery {
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub created_at: DateTime<Utc>,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub failed_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+}
+
+impl Delivery {
+    /// "sent", "gave up", "retrying" or "queued".
+    pub fn state(&self) -> &'static str {
+        match (self.sent_at, self.failed_at, self.attempts) {
+            (Some(_), _, _) => "sent",
+            (None, Some(_), _) => "gave up",
+            (None, None, 0) => "queued",
+            (None, None, _) => "retrying",
+        }
+    }
+}
+
+/// The tenant's outgoing email, newest first.
+pub(crate) async fn deliveries(web: &Web, tenant: &Tenant) -> Result<Vec<Delivery>, sqlx::Error> {
+    let sql = "select kind, recipient, subject, created_at, attempts, next_attempt_at, sent_at, \
+               failed_at, last_error from outbox where tenant_id = $1 \
+               order by created_at desc, id desc limit 100";
+    Ok(with_pool!(web.tenancy().db(), pool => {
+        sqlx::query_as::<_, Delivery>(sql).bind(&tenant.id).fetch_all(pool).await?
+    }))
+}

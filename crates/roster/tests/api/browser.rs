@@ -13,7 +13,7 @@ use roster_tenant::testing::{running_in_ci, TestDatabase};
 
 use crate::helpers::{eventually, okta_user, spawn_app_with, web_settings};
 
-fn find_program(names: &[&str]) -> Option<PathBuf> {
+pub(crate) fn find_program(names: &[&str]) -> Option<PathBuf> {
     let paths = std::env::var_os("PATH")?;
     std::env::split_paths(&paths)
         .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
@@ -21,7 +21,7 @@ fn find_program(names: &[&str]) -> Option<PathBuf> {
 }
 
 /// chromedriver, stopped when the test ends however it ends.
-struct Driver(Child);
+pub(crate) struct Driver(pub(crate) Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {

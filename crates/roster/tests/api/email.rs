@@ -17,19 +17,19 @@ use crate::helpers::{eventually, spawn_app_with, web_settings, SetupTenant, Test
 
 /// A message as the SMTP server received it.
 #[derive(Clone, Debug)]
-pub struct Received {
+pub(crate) struct Received {
     pub recipients: Vec<String>,
     pub data: String,
 }
 
 /// A small SMTP server: accepts everything, or refuses every recipient with `refusal`.
-pub struct SmtpServer {
+pub(crate) struct SmtpServer {
     port: u16,
     received: Arc<Mutex<Vec<Received>>>,
 }
 
 impl SmtpServer {
-    pub async fn start(refusal: Option<&'static str>) -> Self {
+    pub(crate) async fn start(refusal: Option<&'static str>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         Self::serve(listener, refusal)
     }
@@ -103,15 +103,15 @@ impl SmtpServer {
         Self { port, received }
     }
 
-    pub fn url(&self) -> SecretString {
+    pub(crate) fn url(&self) -> SecretString {
         SecretString::from(format!("smtp://127.0.0.1:{}", self.port))
     }
 
-    pub fn messages(&self) -> Vec<Received> {
+    pub(crate) fn messages(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
 
-    async fn wait_for(&self, count: usize) -> Vec<Received> {
+    pub(crate) async fn wait_for(&self, count: usize) -> Vec<Received> {
         eventually(15, "the email to arrive", || async {
             let m = self.messages();
             (m.len() >= count).then_some(m)
@@ -121,7 +121,7 @@ impl SmtpServer {
 }
 
 /// The decoded bodies of a message's `text/plain` and `text/html` parts.
-fn parts(data: &str) -> (String, String) {
+pub(crate) fn parts(data: &str) -> (String, String) {
     let (mut text, mut html) = (String::new(), String::new());
     for part in data.split("\n--").skip(1) {
         let Some((headers, body)) = part.split_once("\n\n") else {

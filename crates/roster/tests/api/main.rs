@@ -14,4 +14,6 @@ mod scim_protocol;
 mod scim_support;
 mod scim_users;
 mod setup_page;
+mod staff_browser;
+mod staff_console;
 mod startup_errors;
