@@ -63,8 +63,9 @@ run_wrk_pair() {
   local a b
   a="$(mktemp)"; b="$(mktemp)"
   env "$@" taskset -c "$client_cpu" wrk -t1 -c16 -d"$DURATION" --latency -s "bench/lua/$script" "$url1" >"$a" 2>&1 &
+  local first=$!
   env "$@" taskset -c "$client_cpu" wrk -t1 -c16 -d"$DURATION" --latency -s "bench/lua/$script" "$url2" >"$b" 2>&1
-  wait
+  wait "$first"
   local rps p99a p99b
   rps="$(cat "$a" "$b" | awk '/Requests\/sec/ {s += $2} END {printf "%.2f", s}')"
   p99a="$(awk '$1=="99%" {print $2}' "$a")"; p99b="$(awk '$1=="99%" {print $2}' "$b")"

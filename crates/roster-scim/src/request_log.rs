@@ -123,6 +123,7 @@ impl RequestLog {
             .filter_map(|p| tenant_ids.get(&p.slug).map(|id| (id, &p.entry)))
             .collect();
         let summaries = summarise(&rows);
+        let _turn = self.tenancy.db().queue_for_write().await;
         with_pool!(self.tenancy.db(), pool => {
             let mut tx = pool.begin().await?;
             for chunk in rows.chunks(ROWS_PER_STATEMENT) {

@@ -163,6 +163,9 @@ pub(crate) enum Pool {
 #[derive(Clone, Debug)]
 pub struct Db {
     pub(crate) pool: Pool,
+    /// SQLite has one writer; queueing writers here, in order, spares them SQLite's busy
+    /// handler, which sleeps and retries and lets unlucky writers wait for hundreds of ms.
+    writers: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Whether the database can serve requests.
@@ -219,7 +222,19 @@ impl Db {
                 Pool::Postgres(pool)
             }
         };
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            writers: Default::default(),
+        })
+    }
+
+    /// Waits for this process's turn to write, on SQLite; on PostgreSQL writers need no queue.
+    /// Hold the guard for the whole write transaction.
+    pub async fn queue_for_write(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.pool {
+            Pool::Sqlite(_) => Some(self.writers.lock().await),
+            Pool::Postgres(_) => None,
+        }
     }
 
     pub fn engine(&self) -> Engine {

@@ -177,6 +177,7 @@ pub(crate) async fn insert(
     members: &[MemberWrite],
     now: DateTime<Utc>,
 ) -> Result<(), WriteError> {
+    let _turn = scope.db().queue_for_write().await;
     let tenant = scope.tenant_id();
     let (name, lower) = display_name(doc);
     with_pool!(scope.db(), pool => {
@@ -204,6 +205,7 @@ pub(crate) async fn update(
     plan: impl FnOnce(&GroupRow) -> Result<Option<Value>, crate::proto::ScimError>,
     now: DateTime<Utc>,
 ) -> Result<Result<GroupRow, crate::proto::ScimError>, WriteError> {
+    let _turn = scope.db().queue_for_write().await;
     let tenant = scope.tenant_id();
     let select = format!("select {COLUMNS} from scim_groups where tenant_id = $1 and id = $2");
     Ok(Ok(with_pool!(scope.db(), pool => {
@@ -258,6 +260,7 @@ pub(crate) async fn delete(
     id: &str,
     expected_version: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
+    let _turn = scope.db().queue_for_write().await;
     let deleted = with_pool!(scope.db(), pool => {
         sqlx::query("delete from scim_groups where tenant_id = $1 and id = $2 and ($3 is null or version = $3)")
             .bind(scope.tenant_id()).bind(id).bind(expected_version)

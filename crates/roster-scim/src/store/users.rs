@@ -104,6 +104,7 @@ pub(crate) async fn insert(
     doc: &Value,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let _turn = scope.db().queue_for_write().await;
     let tenant = scope.tenant_id();
     with_pool!(scope.db(), pool => {
         let mut tx = pool.begin().await?;
@@ -184,6 +185,7 @@ pub(crate) async fn update(
     doc: &Value,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
+    let _turn = scope.db().queue_for_write().await;
     let tenant = scope.tenant_id();
     let sql = "update scim_users set user_name = $3, user_name_lower = $4, external_id = $5, \
                active = $6, doc = $7, version = version + 1, updated_at = $8 \
@@ -230,6 +232,7 @@ pub(crate) async fn delete(
     id: &str,
     expected_version: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
+    let _turn = scope.db().queue_for_write().await;
     let tenant = scope.tenant_id();
     let deleted = with_pool!(scope.db(), pool => {
         let mut tx = pool.begin().await?;
