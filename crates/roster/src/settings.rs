@@ -24,7 +24,8 @@ pub struct Settings {
     pub public_url: Option<String>,
     pub data_dir: PathBuf,
     pub database_url: Option<SecretString>,
-    pub database_max_connections: u32,
+    /// Pool size; by default 4 on SQLite (one writer, few cores) and 16 on PostgreSQL.
+    pub database_max_connections: Option<u32>,
     pub database_connect_timeout: Duration,
     pub log_format: LogFormat,
     pub log: String,
@@ -49,7 +50,7 @@ impl Default for Settings {
             public_url: None,
             data_dir: PathBuf::from("./data"),
             database_url: None,
-            database_max_connections: 16,
+            database_max_connections: None,
             database_connect_timeout: Duration::from_secs(10),
             log_format: LogFormat::Text,
             log: "info".into(),
@@ -126,11 +127,12 @@ const FIELDS: &[Field] = &[
         key: "database_max_connections",
         secret: false,
         apply: |s, v| {
-            s.database_max_connections = v
-                .parse()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| format!("{v:?} is not a positive whole number"))?;
+            s.database_max_connections = Some(
+                v.parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("{v:?} is not a positive whole number"))?,
+            );
             Ok(())
         },
     },
@@ -386,6 +388,14 @@ impl Settings {
         }
     }
 
+    /// The pool size for this database.
+    pub fn pool_size(&self, engine: roster_tenant::Engine) -> u32 {
+        self.database_max_connections.unwrap_or(match engine {
+            roster_tenant::Engine::Sqlite => 4,
+            roster_tenant::Engine::Postgres => 16,
+        })
+    }
+
     /// The name of the setting that decides where the database lives, for error messages.
     pub fn database_setting_name(&self) -> &'static str {
         if self.database_url.is_some() {
@@ -421,7 +431,10 @@ impl fmt::Display for Settings {
             ("database_url", database),
             (
                 "database_max_connections",
-                self.database_max_connections.to_string(),
+                self.database_max_connections.map_or_else(
+                    || "4 on SQLite, 16 on PostgreSQL".to_owned(),
+                    |n| n.to_string(),
+                ),
             ),
             (
                 "database_connect_timeout",

@@ -40,7 +40,7 @@ pub async fn open_database(settings: &Settings) -> Result<Db, StartupError> {
     let url = settings.database_url()?;
     let setting = settings.database_setting_name().to_owned();
     let options = DbOptions {
-        max_connections: settings.database_max_connections,
+        max_connections: settings.pool_size(url.engine()),
         connect_timeout: settings.database_connect_timeout,
     };
     let db = Db::connect(&url, &options)
