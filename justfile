@@ -20,8 +20,7 @@ lint:
     cargo fmt --all --check
     cargo clippy --workspace --all-targets -- -D warnings
 
-# Print the benchmark figures (see docs/benchmarks.md): token checks, then SCIM under load on
-# SQLite and PostgreSQL (needs wrk: apt-get install wrk).
+# Print the figures of docs/benchmarks.md: token checks, then SCIM load on both engines (needs wrk).
 bench:
     cargo bench -p roster-tenant --bench tokens
     bash bench/scim.sh sqlite postgres
