@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use crate::{
     http::error::{ApiError, ApiResult},
     proto::{
-        filter::{CompValue, Filter},
+        filter::Filter,
         list::{ListQuery, SortOrder},
         patch::{self, plan_group_patch, MemberChange, PatchRequest},
         projection,
@@ -259,21 +259,13 @@ pub(crate) async fn delete(scope: &TenantScope, id: &str, if_match: Option<i64>)
 }
 
 fn lookup_for(filter: &Filter) -> Option<Lookup> {
-    if let Filter::And(left, right) = filter {
-        return lookup_for(left).or_else(|| lookup_for(right));
-    }
-    let (path, value) = filter.simple_eq()?;
-    let CompValue::String(value) = value else {
-        return None;
-    };
-    let value = value.clone();
-    match path.as_str() {
+    crate::resource::indexed_eq(filter, &|path, value| match path {
         "displayName" => Some(Lookup::DisplayName(value)),
         "externalId" => Some(Lookup::ExternalId(value)),
         "id" => Some(Lookup::Id(value)),
         "members.value" => Some(Lookup::Member(value)),
         _ => None,
-    }
+    })
 }
 
 pub(crate) async fn list(

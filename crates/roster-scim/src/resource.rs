@@ -96,3 +96,19 @@ pub(crate) fn compare(a: Option<SortKey>, b: Option<SortKey>, descending: bool) 
         }
     }
 }
+
+/// An index lookup for a filter: a single `eq` on a string (alone or inside an `and`) whose
+/// attribute `index` knows.
+pub(crate) fn indexed_eq<L>(
+    filter: &crate::proto::filter::Filter,
+    index: &impl Fn(&str, String) -> Option<L>,
+) -> Option<L> {
+    use crate::proto::filter::{CompValue, Filter};
+    if let Filter::And(left, right) = filter {
+        return indexed_eq(left, index).or_else(|| indexed_eq(right, index));
+    }
+    match filter.simple_eq()? {
+        (path, CompValue::String(value)) => index(&path, value.clone()),
+        _ => None,
+    }
+}

@@ -9,7 +9,7 @@ use crate::{
     http::error::{ApiError, ApiResult},
     paging::Anchors,
     proto::{
-        filter::{CompValue, Filter},
+        filter::Filter,
         list::{ListQuery, SortOrder},
         patch::{self, PatchRequest},
         projection,
@@ -267,21 +267,13 @@ pub(crate) async fn delete(scope: &TenantScope, id: &str, if_match: Option<i64>)
 
 /// An index that finds every user the filter can match, if there is one.
 fn lookup_for(filter: &Filter) -> Option<Lookup> {
-    if let Filter::And(left, right) = filter {
-        return lookup_for(left).or_else(|| lookup_for(right));
-    }
-    let (path, value) = filter.simple_eq()?;
-    let CompValue::String(value) = value else {
-        return None;
-    };
-    let value = value.clone();
-    match path.as_str() {
+    crate::resource::indexed_eq(filter, &|path, value| match path {
         "userName" => Some(Lookup::UserName(value)),
         "externalId" => Some(Lookup::ExternalId(value)),
         "id" => Some(Lookup::Id(value)),
         "emails.value" => Some(Lookup::Email(value)),
         _ => None,
-    }
+    })
 }
 
 /// A page of users as the query asks, with the total number that match.

@@ -11,6 +11,13 @@ use crate::{proto::ScimError, service::Scim};
 
 pub(crate) struct Authenticated(pub TenantScope);
 
+impl Authenticated {
+    /// `{public_url}/scim/v2/{slug}`, the base of every `location` and `$ref`.
+    pub fn base_url(&self, scim: &Scim) -> String {
+        scim.tenancy().scim_base_url(self.0.slug().as_str())
+    }
+}
+
 impl FromRequest for Authenticated {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;

@@ -9,16 +9,11 @@ use crate::{
     service::Scim,
 };
 
-fn base_url(scim: &Scim, auth: &Authenticated) -> String {
-    scim.tenancy().scim_base_url(auth.0.slug().as_str())
-}
-
 pub(crate) async fn get_service_provider_config(
     scim: web::Data<Scim>,
     auth: Authenticated,
 ) -> HttpResponse {
-    let doc =
-        discovery::service_provider_config(&base_url(&scim, &auth), scim.config().max_results);
+    let doc = discovery::service_provider_config(&auth.base_url(&scim), scim.config().max_results);
     scim_response(HttpResponse::Ok(), &doc, None)
 }
 
@@ -28,7 +23,7 @@ pub(crate) async fn list_resource_types(
 ) -> HttpResponse {
     scim_response(
         HttpResponse::Ok(),
-        &discovery::resource_types(&base_url(&scim, &auth)),
+        &discovery::resource_types(&auth.base_url(&scim)),
         None,
     )
 }
@@ -39,7 +34,7 @@ pub(crate) async fn get_resource_type(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (_, id) = path.into_inner();
-    let doc = discovery::resource_type(&base_url(&scim, &auth), &id)
+    let doc = discovery::resource_type(&auth.base_url(&scim), &id)
         .ok_or_else(|| ScimError::not_found(format!("no resource type \"{id}\"")))?;
     Ok(scim_response(HttpResponse::Ok(), &doc, None))
 }
@@ -47,7 +42,7 @@ pub(crate) async fn get_resource_type(
 pub(crate) async fn list_schemas(scim: web::Data<Scim>, auth: Authenticated) -> HttpResponse {
     scim_response(
         HttpResponse::Ok(),
-        &discovery::schemas(&base_url(&scim, &auth)),
+        &discovery::schemas(&auth.base_url(&scim)),
         None,
     )
 }
@@ -58,7 +53,7 @@ pub(crate) async fn get_schema(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (_, id) = path.into_inner();
-    let doc = discovery::schema(&base_url(&scim, &auth), &id)
+    let doc = discovery::schema(&auth.base_url(&scim), &id)
         .ok_or_else(|| ScimError::not_found(format!("no schema \"{id}\"")))?;
     Ok(scim_response(HttpResponse::Ok(), &doc, None))
 }

@@ -19,10 +19,6 @@ use crate::{
     store::groups::GroupRow,
 };
 
-fn base_url(scim: &Scim, auth: &Authenticated) -> String {
-    scim.tenancy().scim_base_url(auth.0.slug().as_str())
-}
-
 fn group_id(path: web::Path<(String, String)>) -> String {
     path.into_inner().1
 }
@@ -55,7 +51,7 @@ pub(crate) async fn list_groups(
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let query = Params::of(&req)?.list_query(scim.config().max_results)?;
-    let (total, resources) = groups::list(&auth.0, &query, &base_url(&scim, &auth)).await?;
+    let (total, resources) = groups::list(&auth.0, &query, &auth.base_url(&scim)).await?;
     Ok(scim_response(
         HttpResponse::Ok(),
         &query.response(total, resources).to_json(),
@@ -70,7 +66,7 @@ pub(crate) async fn search_groups(
 ) -> ApiResult<HttpResponse> {
     let search = SearchRequest::from_json(body.0)?;
     let query = ListQuery::from_search(&search, scim.config().max_results)?;
-    let (total, resources) = groups::list(&auth.0, &query, &base_url(&scim, &auth)).await?;
+    let (total, resources) = groups::list(&auth.0, &query, &auth.base_url(&scim)).await?;
     Ok(scim_response(
         HttpResponse::Ok(),
         &query.response(total, resources).to_json(),
@@ -85,7 +81,7 @@ pub(crate) async fn create_group(
     body: ScimJson,
 ) -> ApiResult<HttpResponse> {
     let row = groups::create(&auth.0, body.0, scim.tenancy().now()).await?;
-    let base = base_url(&scim, &auth);
+    let base = auth.base_url(&scim);
     let mut builder = HttpResponse::Created();
     builder.insert_header((header::LOCATION, format!("{base}/Groups/{}", row.id)));
     group_response(builder, &req, &auth, row, &base, Some("group created")).await
@@ -98,21 +94,15 @@ pub(crate) async fn get_group(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let row = groups::get(&auth.0, &group_id(path)).await?;
-    let none_match = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok());
-    if none_match.is_some_and(|tag| tag.split(',').any(|t| t.trim() == etag(row.version))) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag(row.version)))
-            .finish());
+    if let Some(response) = super::not_modified(&req, row.version) {
+        return Ok(response);
     }
     group_response(
         HttpResponse::Ok(),
         &req,
         &auth,
         row,
-        &base_url(&scim, &auth),
+        &auth.base_url(&scim),
         None,
     )
     .await
@@ -133,7 +123,7 @@ pub(crate) async fn replace_group(
         &req,
         &auth,
         row,
-        &base_url(&scim, &auth),
+        &auth.base_url(&scim),
         Some(event),
     )
     .await
@@ -161,7 +151,7 @@ pub(crate) async fn patch_group(
         &req,
         &auth,
         row,
-        &base_url(&scim, &auth),
+        &auth.base_url(&scim),
         Some(event),
     )
     .await

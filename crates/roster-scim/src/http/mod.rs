@@ -102,6 +102,21 @@ async fn no_such_endpoint() -> Result<HttpResponse, ApiError> {
     )
 }
 
+/// `304 Not Modified` when the request's `If-None-Match` names the resource's current version.
+pub(crate) fn not_modified(req: &actix_web::HttpRequest, version: i64) -> Option<HttpResponse> {
+    let current = crate::resource::etag(version);
+    let tags = req
+        .headers()
+        .get(actix_web::http::header::IF_NONE_MATCH)?
+        .to_str()
+        .ok()?;
+    tags.split(',').any(|t| t.trim() == current).then(|| {
+        HttpResponse::NotModified()
+            .insert_header((actix_web::http::header::ETAG, current.clone()))
+            .finish()
+    })
+}
+
 /// A SCIM JSON response carrying what the request did, for the request log.
 pub(crate) fn scim_response(
     mut builder: actix_web::HttpResponseBuilder,

@@ -9,10 +9,6 @@ use crate::{
     users,
 };
 
-fn base_url(scim: &Scim, auth: &Authenticated) -> String {
-    scim.tenancy().scim_base_url(auth.0.slug().as_str())
-}
-
 pub(crate) fn if_match(req: &HttpRequest) -> ApiResult<Option<i64>> {
     crate::resource::parse_if_match(
         req.headers()
@@ -43,13 +39,8 @@ pub(crate) async fn list_users(
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let query = Params::of(&req)?.list_query(scim.config().max_results)?;
-    let (total, resources) = users::list(
-        &auth.0,
-        &query,
-        &scim.inner.anchors,
-        &base_url(&scim, &auth),
-    )
-    .await?;
+    let (total, resources) =
+        users::list(&auth.0, &query, &scim.inner.anchors, &auth.base_url(&scim)).await?;
     Ok(scim_response(
         HttpResponse::Ok(),
         &query.response(total, resources).to_json(),
@@ -64,13 +55,8 @@ pub(crate) async fn search_users(
 ) -> ApiResult<HttpResponse> {
     let search = SearchRequest::from_json(body.0)?;
     let query = crate::proto::list::ListQuery::from_search(&search, scim.config().max_results)?;
-    let (total, resources) = users::list(
-        &auth.0,
-        &query,
-        &scim.inner.anchors,
-        &base_url(&scim, &auth),
-    )
-    .await?;
+    let (total, resources) =
+        users::list(&auth.0, &query, &scim.inner.anchors, &auth.base_url(&scim)).await?;
     Ok(scim_response(
         HttpResponse::Ok(),
         &query.response(total, resources).to_json(),
@@ -85,7 +71,7 @@ pub(crate) async fn create_user(
     body: ScimJson,
 ) -> ApiResult<HttpResponse> {
     let user = users::create(&auth.0, body.0, scim.tenancy().now()).await?;
-    let base = base_url(&scim, &auth);
+    let base = auth.base_url(&scim);
     let mut builder = HttpResponse::Created();
     builder.insert_header((header::LOCATION, format!("{base}/Users/{}", user.0.id)));
     user_response(builder, &req, &user, &base, Some("user created"))
@@ -103,25 +89,10 @@ pub(crate) async fn get_user(
 ) -> ApiResult<HttpResponse> {
     let user = users::get(&auth.0, &user_id(path)).await?;
     let row = &user.0;
-    let none_match = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok());
-    if none_match.is_some_and(|tag| {
-        tag.split(',')
-            .any(|t| t.trim() == crate::resource::etag(row.version))
-    }) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, crate::resource::etag(row.version)))
-            .finish());
+    if let Some(response) = super::not_modified(&req, row.version) {
+        return Ok(response);
     }
-    user_response(
-        HttpResponse::Ok(),
-        &req,
-        &user,
-        &base_url(&scim, &auth),
-        None,
-    )
+    user_response(HttpResponse::Ok(), &req, &user, &auth.base_url(&scim), None)
 }
 
 pub(crate) async fn replace_user(
@@ -138,7 +109,7 @@ pub(crate) async fn replace_user(
         HttpResponse::Ok(),
         &req,
         &user,
-        &base_url(&scim, &auth),
+        &auth.base_url(&scim),
         Some(event),
     )
 }
@@ -164,7 +135,7 @@ pub(crate) async fn patch_user(
         HttpResponse::Ok(),
         &req,
         &user,
-        &base_url(&scim, &auth),
+        &auth.base_url(&scim),
         Some(event),
     )
 }

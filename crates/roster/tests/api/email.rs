@@ -123,18 +123,21 @@ impl SmtpServer {
 /// The decoded bodies of a message's `text/plain` and `text/html` parts.
 pub(crate) fn parts(data: &str) -> (String, String) {
     let (mut text, mut html) = (String::new(), String::new());
-    for part in data.split("\n--").skip(1) {
+    // Split on the MIME boundary itself: a body line may also start with "--" (a soft line break
+    // can land before a "--" in a setup link's secret).
+    let boundary = data
+        .split("boundary=")
+        .nth(1)
+        .and_then(|rest| rest.trim_start_matches('"').split(['"', '\n', ';']).next())
+        .expect("a multipart message");
+    let delimiter = format!("\n--{boundary}");
+    for part in data.split(delimiter.as_str()).skip(1) {
         let Some((headers, body)) = part.split_once("\n\n") else {
             continue;
         };
         let headers = headers.to_ascii_lowercase();
         let decoded = if headers.contains("content-transfer-encoding: base64") {
-            let compact: String = body
-                .split("\n--")
-                .next()
-                .unwrap()
-                .split_whitespace()
-                .collect();
+            let compact: String = body.split_whitespace().collect();
             String::from_utf8(
                 base64::engine::general_purpose::STANDARD
                     .decode(compact)
