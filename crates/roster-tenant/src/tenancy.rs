@@ -42,7 +42,10 @@ pub(crate) struct Inner {
     pub clock: Arc<dyn Clock>,
     pub config: TenancyConfig,
     /// Successful token checks, keyed by a SHA-256 of tenant slug and token.
-    pub verified: moka::sync::Cache<[u8; 32], CachedCredential>,
+    pub verified: moka::future::Cache<[u8; 32], CachedCredential>,
+    /// The stored hash each recently verified credential was proven against (argon2 ran and
+    /// matched), so that re-checking it after `verified` expires needs only a database read.
+    pub proven: moka::sync::Cache<[u8; 32], String>,
     /// Token ids whose `last_used_at` was written within the last minute.
     pub recently_used: moka::sync::Cache<String, ()>,
     pub argon2_runs: AtomicU64,
@@ -51,9 +54,13 @@ pub(crate) struct Inner {
 
 impl Tenancy {
     pub fn new(db: Db, config: TenancyConfig, clock: Arc<dyn Clock>) -> Self {
-        let verified = moka::sync::Cache::builder()
+        let verified = moka::future::Cache::builder()
             .max_capacity(config.token_cache_capacity)
             .time_to_live(config.token_cache_ttl)
+            .build();
+        let proven = moka::sync::Cache::builder()
+            .max_capacity(config.token_cache_capacity)
+            .time_to_idle(Duration::from_secs(24 * 3600))
             .build();
         let recently_used = moka::sync::Cache::builder()
             .max_capacity(config.token_cache_capacity)
@@ -67,6 +74,7 @@ impl Tenancy {
                 clock,
                 config,
                 verified,
+                proven,
                 recently_used,
                 argon2_runs: AtomicU64::new(0),
                 dummy_hash: OnceCell::new(),

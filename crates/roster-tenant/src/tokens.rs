@@ -184,6 +184,9 @@ impl Tenancy {
 
     /// Checks `Authorization: Bearer …` for the tenant named in the URL. Any failure is the same
     /// `Unauthorized`, and takes about as long whether or not the tenant or token exists.
+    ///
+    /// Concurrent checks of the same credential share one verification, so that when its cache
+    /// entry expires under load one request re-checks it while the others wait for the answer.
     #[tracing::instrument(skip_all, fields(tenant = slug))]
     pub async fn authenticate(
         &self,
@@ -197,11 +200,29 @@ impl Tenancy {
             })
             .unwrap_or("");
         let key = secret::sha256(&[slug.as_bytes(), token.as_bytes()]);
-        if let Some(hit) = self.inner.verified.get(&key) {
-            self.note_use(&hit.tenant_id, &hit.token_id);
-            let slug = crate::domain::TenantSlug::from_stored(&hit.slug);
-            return Ok(TenantScope::new(self.db().clone(), hit.tenant_id, slug));
-        }
+        let credential = self
+            .inner
+            .verified
+            .try_get_with(key, self.verify(slug, token, key))
+            .await
+            .map_err(|shared| match &*shared {
+                Error::Unauthorized => Error::Unauthorized,
+                other => Error::Internal(other.to_string()),
+            })?;
+        self.note_use(&credential.tenant_id, &credential.token_id);
+        let slug = crate::domain::TenantSlug::from_stored(&credential.slug);
+        Ok(TenantScope::new(
+            self.db().clone(),
+            credential.tenant_id,
+            slug,
+        ))
+    }
+
+    /// Checks a credential against the database. A token already proven against the stored
+    /// hash it still has (not revoked, not rotated) needs no second argon2 run: the cache
+    /// expiry is there to notice revocation and suspension in other processes, which the
+    /// database read does.
+    async fn verify(&self, slug: &str, token: &str, key: [u8; 32]) -> Result<CachedCredential> {
         let parsed = secret::parse_token(token);
         let tenant = match parsed {
             Some(_) => self.tenant(slug).await.ok(),
@@ -221,34 +242,35 @@ impl Tenancy {
             }
             _ => None,
         };
-        let known = stored_hash.is_some();
-        let hash = match stored_hash {
-            Some(hash) => hash,
-            None => self.dummy_hash().await?,
+        let proven = match (&stored_hash, self.inner.proven.get(&key)) {
+            (Some(stored), Some(proven)) => secret::constant_time_eq(stored, &proven),
+            _ => false,
         };
-        let secret_text = parsed.map(|(_, s)| s.to_owned()).unwrap_or_default();
-        self.inner.argon2_runs.fetch_add(1, Ordering::Relaxed);
-        let matches =
+        let matches = proven || {
+            let hash = match &stored_hash {
+                Some(hash) => hash.clone(),
+                None => self.dummy_hash().await?,
+            };
+            let secret_text = parsed.map(|(_, s)| s.to_owned()).unwrap_or_default();
+            self.inner.argon2_runs.fetch_add(1, Ordering::Relaxed);
             tokio::task::spawn_blocking(move || secret::argon2_verify(&secret_text, &hash))
                 .await
-                .map_err(|e| Error::Internal(e.to_string()))?;
-        let (Some(tenant), Some((token_id, _)), true, true) = (tenant, parsed, known, matches)
+                .map_err(|e| Error::Internal(e.to_string()))?
+        };
+        let (Some(tenant), Some((token_id, _)), Some(stored_hash), true) =
+            (tenant, parsed, stored_hash, matches)
         else {
             return Err(Error::Unauthorized);
         };
         if tenant.state == TenantState::Suspended {
             return Err(Error::Unauthorized);
         }
-        self.inner.verified.insert(
-            key,
-            CachedCredential {
-                tenant_id: tenant.id.clone(),
-                token_id: token_id.to_owned(),
-                slug: tenant.slug.clone(),
-            },
-        );
-        self.note_use(&tenant.id, token_id);
-        Ok(self.scope(&tenant))
+        self.inner.proven.insert(key, stored_hash);
+        Ok(CachedCredential {
+            tenant_id: tenant.id,
+            token_id: token_id.to_owned(),
+            slug: tenant.slug,
+        })
     }
 
     /// How many argon2 verifications this process has run (the cache keeps this low).

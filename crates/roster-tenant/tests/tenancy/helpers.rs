@@ -11,13 +11,17 @@ pub struct Fixture {
 }
 
 pub async fn fixture(database: &TestDatabase) -> Fixture {
+    fixture_with_token_cache_ttl(database, Duration::from_secs(60)).await
+}
+
+pub async fn fixture_with_token_cache_ttl(database: &TestDatabase, ttl: Duration) -> Fixture {
     let db = database.connect().await;
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap(),
     ));
     let config = TenancyConfig {
         public_url: "https://roster.example".into(),
-        token_cache_ttl: Duration::from_secs(60),
+        token_cache_ttl: ttl,
         ..TenancyConfig::default()
     };
     Fixture {

@@ -1,7 +1,9 @@
 use roster_tenant::{test_on_both_engines, Actor, Error};
 use secrecy::ExposeSecret;
 
-use crate::helpers::{bearer, fixture};
+use std::time::Duration;
+
+use crate::helpers::{bearer, fixture, fixture_with_token_cache_ttl};
 
 test_on_both_engines! {
     async fn a_minted_token_authenticates_its_tenant_and_is_stored_only_as_an_argon2id_hash(database) {
@@ -102,6 +104,58 @@ test_on_both_engines! {
             f.tenancy.authenticate("acme", Some(&header)).await.unwrap();
         }
         assert_eq!(f.tenancy.argon2_verifications() - before, 1);
+    }
+
+    async fn a_burst_of_requests_with_a_new_token_runs_argon2_once(database) {
+        let f = fixture(&database).await;
+        f.tenant("acme").await;
+        let minted = f.tenancy.mint_token("acme", &Actor::Cli).await.unwrap();
+        let header = bearer(minted.token.expose_secret());
+        let before = f.tenancy.argon2_verifications();
+        let checks = (0..32).map(|_| f.tenancy.authenticate("acme", Some(&header)));
+        for result in futures_util::future::join_all(checks).await {
+            result.unwrap();
+        }
+        assert_eq!(f.tenancy.argon2_verifications() - before, 1);
+    }
+
+    async fn an_expired_cache_entry_is_rechecked_against_the_database_without_argon2(database) {
+        let f = fixture_with_token_cache_ttl(&database, Duration::from_millis(200)).await;
+        f.tenant("acme").await;
+        let minted = f.tenancy.mint_token("acme", &Actor::Cli).await.unwrap();
+        let header = bearer(minted.token.expose_secret());
+        f.tenancy.authenticate("acme", Some(&header)).await.unwrap();
+        let after_first = f.tenancy.argon2_verifications();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let checks = (0..32).map(|_| f.tenancy.authenticate("acme", Some(&header)));
+        for result in futures_util::future::join_all(checks).await {
+            result.unwrap();
+        }
+        assert_eq!(f.tenancy.argon2_verifications(), after_first, "expiry must not re-run argon2");
+
+        // The re-check still sees what another process did to the database: revoke the token
+        // behind this process's back (no cache invalidation), and after expiry it is refused.
+        roster_tenant::with_pool!(f.tenancy.db(), pool => {
+            sqlx::query("update tokens set revoked_at = created_at").execute(pool).await.unwrap();
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(matches!(f.tenancy.authenticate("acme", Some(&header)).await, Err(Error::Unauthorized)));
+    }
+
+    async fn a_wrong_token_is_refused_every_time_even_in_a_burst(database) {
+        let f = fixture(&database).await;
+        f.tenant("acme").await;
+        let minted = f.tenancy.mint_token("acme", &Actor::Cli).await.unwrap();
+        let token = minted.token.expose_secret();
+        let wrong = format!("{}{}", &token[..token.len() - 1], if token.ends_with('A') { 'B' } else { 'A' });
+        let header = bearer(&wrong);
+        for _ in 0..2 {
+            let checks = (0..8).map(|_| f.tenancy.authenticate("acme", Some(&header)));
+            for result in futures_util::future::join_all(checks).await {
+                assert!(matches!(result, Err(Error::Unauthorized)));
+            }
+        }
+        f.tenancy.authenticate("acme", Some(&bearer(token))).await.unwrap();
     }
 
     async fn unknown_tenants_and_token_ids_still_cost_one_argon2_check(database) {
