@@ -29,7 +29,11 @@ const PATCH_ATTEMPTS: usize = 8;
 
 /// The full SCIM resource of a stored user, with the groups it belongs to.
 pub(crate) fn resource(row: &UserRow, groups: &[(String, String)], base_url: &str) -> Value {
-    let mut doc = row.doc.0.clone();
+    into_resource(row.clone(), groups, base_url)
+}
+
+fn into_resource(row: UserRow, groups: &[(String, String)], base_url: &str) -> Value {
+    let mut doc = row.doc.0;
     if let Some(obj) = doc.as_object_mut() {
         obj.insert("id".into(), json!(row.id));
         if !groups.is_empty() {
@@ -130,19 +134,16 @@ pub(crate) async fn get(scope: &TenantScope, id: &str) -> ApiResult<WithGroups> 
 
 async fn render_all(
     scope: &TenantScope,
-    rows: &[UserRow],
+    rows: Vec<UserRow>,
     base_url: &str,
 ) -> ApiResult<Vec<Value>> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let groups = groups::groups_of(scope, &ids).await?;
     Ok(rows
-        .iter()
+        .into_iter()
         .map(|r| {
-            resource(
-                r,
-                groups.get(&r.id).map(Vec::as_slice).unwrap_or_default(),
-                base_url,
-            )
+            let of_user = groups.get(&r.id).map(Vec::as_slice).unwrap_or_default();
+            into_resource(r, of_user, base_url)
         })
         .collect())
 }
@@ -314,7 +315,7 @@ pub(crate) async fn list(
             };
             (
                 usize::try_from(total).unwrap_or(0),
-                render_all(scope, &rows, base_url).await?,
+                render_all(scope, rows, base_url).await?,
             )
         }
         (filter, _) => {
@@ -323,8 +324,7 @@ pub(crate) async fn list(
                 Some(lookup) => candidates = store::find(scope, &lookup).await?,
                 None => store::scan(scope, |row| candidates.push(row)).await?,
             }
-            let mut matching = render_all(scope, &candidates, base_url).await?;
-            drop(candidates);
+            let mut matching = render_all(scope, candidates, base_url).await?;
             if let Some(filter) = filter {
                 matching.retain(|resource| filter.matches(resource, &USER));
             }

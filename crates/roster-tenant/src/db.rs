@@ -200,6 +200,10 @@ impl Db {
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
+                    // Rows cross from SQLite's thread to the request's in this channel; with
+                    // room for a whole page the thread never waits for the request, which
+                    // saves a pair of context switches per few rows on a busy core.
+                    .row_buffer_size(1024)
                     // Checkpoints run in the background (`checkpoint`); this larger threshold
                     // only keeps the WAL bounded if they stop.
                     .pragma("wal_autocheckpoint", "10000");

@@ -54,7 +54,7 @@ pub(crate) async fn list_groups(
     let (total, resources) = groups::list(&auth.0, &query, &auth.base_url(&scim)).await?;
     Ok(scim_response(
         HttpResponse::Ok(),
-        &query.response(total, resources).to_json(),
+        &query.response(total, resources),
         None,
     ))
 }
@@ -69,7 +69,7 @@ pub(crate) async fn search_groups(
     let (total, resources) = groups::list(&auth.0, &query, &auth.base_url(&scim)).await?;
     Ok(scim_response(
         HttpResponse::Ok(),
-        &query.response(total, resources).to_json(),
+        &query.response(total, resources),
         None,
     ))
 }

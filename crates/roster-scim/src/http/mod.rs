@@ -120,10 +120,12 @@ pub(crate) fn not_modified(req: &actix_web::HttpRequest, version: i64) -> Option
 /// A SCIM JSON response carrying what the request did, for the request log.
 pub(crate) fn scim_response(
     mut builder: actix_web::HttpResponseBuilder,
-    body: &serde_json::Value,
+    body: &impl serde::Serialize,
     event: Option<&'static str>,
 ) -> HttpResponse {
-    let mut response = builder.content_type(SCIM_JSON).body(body.to_string());
+    // Serialising a JSON value or a ListResponse cannot fail (string keys only).
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let mut response = builder.content_type(SCIM_JSON).body(bytes);
     if event.is_some() {
         response.extensions_mut().insert(Outcome {
             event,

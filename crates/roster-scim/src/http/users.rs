@@ -43,7 +43,7 @@ pub(crate) async fn list_users(
         users::list(&auth.0, &query, &scim.inner.anchors, &auth.base_url(&scim)).await?;
     Ok(scim_response(
         HttpResponse::Ok(),
-        &query.response(total, resources).to_json(),
+        &query.response(total, resources),
         None,
     ))
 }
@@ -59,7 +59,7 @@ pub(crate) async fn search_users(
         users::list(&auth.0, &query, &scim.inner.anchors, &auth.base_url(&scim)).await?;
     Ok(scim_response(
         HttpResponse::Ok(),
-        &query.response(total, resources).to_json(),
+        &query.response(total, resources),
         None,
     ))
 }

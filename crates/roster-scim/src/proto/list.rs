@@ -45,9 +45,17 @@ impl ListResponse {
     }
 }
 
+/// Written field by field: a page of resources is serialised in place, never copied.
 impl Serialize for ListResponse {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.to_json().serialize(serializer)
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(5))?;
+        map.serialize_entry("schemas", &[LIST_RESPONSE_URN])?;
+        map.serialize_entry("totalResults", &self.total_results)?;
+        map.serialize_entry("startIndex", &self.start_index)?;
+        map.serialize_entry("itemsPerPage", &self.items_per_page)?;
+        map.serialize_entry("Resources", &self.resources)?;
+        map.end()
     }
 }
 
@@ -325,10 +333,9 @@ mod tests {
             json!({"schemas": [LIST_RESPONSE_URN], "totalResults": 0, "startIndex": 1,
                    "itemsPerPage": 0, "Resources": []})
         );
-        assert_eq!(
-            serde_json::to_value(ListResponse::new(5, 3, vec![json!({})])).unwrap()["itemsPerPage"],
-            1
-        );
+        let page = ListResponse::new(5, 3, vec![json!({"id": "a"}), json!({"id": "b"})]);
+        assert_eq!(serde_json::to_value(&page).unwrap(), page.to_json());
+        assert_eq!(serde_json::to_value(&page).unwrap()["itemsPerPage"], 2);
     }
 
     #[test]

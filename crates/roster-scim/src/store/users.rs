@@ -139,18 +139,19 @@ struct UserWithGroup {
     group_name: Option<String>,
 }
 
+pub(crate) const USER_WITH_GROUPS: &str = "select u.id, u.doc, u.version, u.created_at, \
+    u.updated_at, g.id as group_id, g.display_name as group_name from scim_users u \
+    left join scim_memberships m on m.tenant_id = u.tenant_id and m.user_id = u.id \
+    left join scim_groups g on g.tenant_id = m.tenant_id and g.id = m.group_id \
+    where u.tenant_id = $1 and u.id = $2 order by g.display_name_lower";
+
 /// A user and the groups it belongs to (`(id, displayName)`), in one round trip.
 pub(crate) async fn get_with_groups(
     scope: &TenantScope,
     id: &str,
 ) -> Result<Option<(UserRow, Vec<(String, String)>)>, sqlx::Error> {
-    let sql = "select u.id, u.doc, u.version, u.created_at, u.updated_at, \
-               g.id as group_id, g.display_name as group_name from scim_users u \
-               left join scim_memberships m on m.tenant_id = u.tenant_id and m.user_id = u.id \
-               left join scim_groups g on g.tenant_id = m.tenant_id and g.id = m.group_id \
-               where u.tenant_id = $1 and u.id = $2 order by g.display_name_lower";
     let rows: Vec<UserWithGroup> = with_pool!(scope.db(), pool => {
-        sqlx::query_as(sql).bind(scope.tenant_id()).bind(id).fetch_all(pool).await?
+        sqlx::query_as(USER_WITH_GROUPS).bind(scope.tenant_id()).bind(id).fetch_all(pool).await?
     });
     let mut rows = rows.into_iter();
     let Some(first) = rows.next() else {
@@ -424,5 +425,37 @@ pub(crate) async fn scan(
         if done {
             return Ok(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use roster_tenant::{testing::TestDatabase, with_pool};
+
+    /// A user's groups come from the index by user, never from every membership of the tenant
+    /// (a tenant with a 50,000-member group made each `GET /Users/{id}` read 50,000 rows).
+    #[tokio::test]
+    async fn reading_a_user_with_its_groups_seeks_the_membership_index_by_user() {
+        let database = TestDatabase::sqlite().await;
+        let db = database.connect().await;
+        let plan: Vec<(i64, i64, i64, String)> = with_pool!(&db, pool => {
+            sqlx::query_as(&format!("explain query plan {}", super::USER_WITH_GROUPS))
+                .bind("t")
+                .bind("u")
+                .fetch_all(pool)
+                .await
+                .unwrap()
+        });
+        let memberships = plan
+            .iter()
+            .map(|(_, _, _, step)| step.as_str())
+            .find(|step| step.contains("scim_memberships") || step.contains(" m "))
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            memberships.contains("scim_memberships_by_user (tenant_id=? AND user_id=?)"),
+            "plan: {plan:?}"
+        );
     }
 }
