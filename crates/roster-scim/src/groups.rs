@@ -68,15 +68,12 @@ pub(crate) fn wants_members(attributes: &[String], excluded: &[String]) -> bool 
     !named(excluded) && (attributes.is_empty() || named(attributes))
 }
 
-pub(crate) fn resource(row: &GroupRow, members: Option<&[Member]>, base_url: &str) -> Value {
-    let mut doc = row.doc.0.clone();
+pub(crate) fn resource(row: GroupRow, members: Option<&[Member]>, base_url: &str) -> Value {
+    let mut doc = row.doc.0;
     if let Some(obj) = doc.as_object_mut() {
-        obj.insert("id".into(), json!(row.id));
+        obj.insert("id".into(), Value::String(row.id.clone()));
         if let Some(members) = members {
-            let members: Vec<Value> = members
-                .iter()
-                .map(|m| json!({ "value": m.user_id, "display": m.user_name, "$ref": format!("{base_url}/Users/{}", m.user_id), "type": "User" }))
-                .collect();
+            let members: Vec<Value> = members.iter().map(|m| member(m, base_url)).collect();
             obj.insert("members".into(), Value::Array(members));
         }
         obj.insert(
@@ -93,10 +90,22 @@ pub(crate) fn resource(row: &GroupRow, members: Option<&[Member]>, base_url: &st
     doc
 }
 
+fn member(m: &Member, base_url: &str) -> Value {
+    let mut obj = serde_json::Map::new();
+    obj.insert("value".into(), Value::String(m.user_id.clone()));
+    obj.insert("display".into(), Value::String(m.user_name.clone()));
+    obj.insert(
+        "$ref".into(),
+        Value::String(format!("{base_url}/Users/{}", m.user_id)),
+    );
+    obj.insert("type".into(), Value::String("User".into()));
+    Value::Object(obj)
+}
+
 /// Renders groups, loading their members only when they are wanted.
 pub(crate) async fn render(
     scope: &TenantScope,
-    rows: &[GroupRow],
+    rows: Vec<GroupRow>,
     with_members: bool,
     base_url: &str,
 ) -> ApiResult<Vec<Value>> {
@@ -107,7 +116,7 @@ pub(crate) async fn render(
         None
     };
     Ok(rows
-        .iter()
+        .into_iter()
         .map(|row| {
             let mine = members
                 .as_ref()
@@ -285,7 +294,7 @@ pub(crate) async fn list(
             };
             (
                 usize::try_from(total).unwrap_or(0),
-                render(scope, &rows, with_members, base_url).await?,
+                render(scope, rows, with_members, base_url).await?,
             )
         }
         (filter, _) => {
@@ -294,7 +303,7 @@ pub(crate) async fn list(
                 None => store::page(scope, 0, None).await?,
             };
             // Filters may name members, so evaluate on whole resources.
-            let mut matching = render(scope, &candidates, true, base_url).await?;
+            let mut matching = render(scope, candidates, true, base_url).await?;
             if let Some(filter) = filter {
                 matching.retain(|r| filter.matches(r, &GROUP));
             }

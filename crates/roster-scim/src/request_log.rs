@@ -37,7 +37,8 @@ struct Pending {
 
 /// Beyond this many unwritten entries (the database is down for long), new ones are dropped.
 const MAX_BUFFERED: usize = 200_000;
-const ROWS_PER_STATEMENT: usize = 500;
+const ROWS_PER_STATEMENT: usize = 250;
+const RETENTION_BATCH: i64 = 5_000;
 
 #[derive(Clone)]
 pub(crate) struct RequestLog {
@@ -75,9 +76,6 @@ impl RequestLog {
             tokio::select! {
                 _ = tick.tick() => {
                     self.flush().await;
-                    if ticks % 4 == 0 {
-                        self.tenancy.db().checkpoint().await;
-                    }
                     if ticks % 240 == 0 {
                         self.run_retention_if_due(retention).await;
                     }
@@ -122,11 +120,11 @@ impl RequestLog {
             .iter()
             .filter_map(|p| tenant_ids.get(&p.slug).map(|id| (id, &p.entry)))
             .collect();
-        let summaries = summarise(&rows);
-        let _turn = self.tenancy.db().queue_for_write().await;
-        with_pool!(self.tenancy.db(), pool => {
-            let mut tx = pool.begin().await?;
-            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        // Each chunk is its own statement and its own turn at SQLite's write lock, so a request
+        // that writes waits for one chunk at most, never for the whole batch.
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let _turn = self.tenancy.db().queue_for_write().await;
+            with_pool!(self.tenancy.db(), pool => {
                 let mut insert = sqlx::QueryBuilder::new(
                     "insert into scim_requests (tenant_id, id, at, method, path, status, \
                      error_class, event, detail, duration_ms) ",
@@ -143,8 +141,16 @@ impl RequestLog {
                         .push_bind(e.detail.as_deref())
                         .push_bind(e.duration_ms);
                 });
-                insert.build().execute(&mut *tx).await?;
-            }
+                insert.build().execute(pool).await?;
+            });
+        }
+        let summaries = summarise(&rows);
+        if summaries.is_empty() {
+            return Ok(());
+        }
+        let _turn = self.tenancy.db().queue_for_write().await;
+        with_pool!(self.tenancy.db(), pool => {
+            let mut tx = pool.begin().await?;
             for (tenant_id, s) in &summaries {
                 if let (Some(first), Some(last)) = (s.first_authenticated, s.last_authenticated) {
                     sqlx::query(
@@ -214,18 +220,52 @@ impl RequestLog {
             return;
         };
         let cutoff = self.tenancy.now() - age;
-        let result: Result<u64, sqlx::Error> = with_pool!(self.tenancy.db(), pool => {
-            sqlx::query("delete from scim_requests where at < $1")
-                .bind(cutoff)
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected())
-        });
-        match result {
+        match self.delete_before(cutoff).await {
             Ok(0) => {}
             Ok(deleted) => tracing::info!(deleted, "request log entries past retention deleted"),
             Err(error) => tracing::error!(%error, "could not enforce the request log retention"),
         }
+    }
+
+    /// Deletes entries older than `cutoff`, tenant by tenant, in batches of about
+    /// `RETENTION_BATCH` that each take their own turn at the write lock: a month of a busy
+    /// tenant's log is millions of rows, and one statement deleting them would stall every
+    /// SCIM write meanwhile.
+    async fn delete_before(&self, cutoff: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+        let db = self.tenancy.db();
+        let tenants: Vec<String> = with_pool!(db, pool => {
+            sqlx::query_scalar("select id from tenants").fetch_all(pool).await?
+        });
+        let mut deleted = 0;
+        for tenant in tenants {
+            loop {
+                // The time of the batch's last entry, read from the (tenant_id, at) index.
+                let bound: Option<DateTime<Utc>> = with_pool!(db, pool => {
+                    sqlx::query_scalar(
+                        "select at from scim_requests where tenant_id = $1 and at < $2 \
+                         order by at limit 1 offset $3",
+                    )
+                    .bind(&tenant)
+                    .bind(cutoff)
+                    .bind(RETENTION_BATCH - 1)
+                    .fetch_optional(pool)
+                    .await?
+                });
+                let _turn = db.queue_for_write().await;
+                let (upto, condition) = match bound {
+                    Some(at) => (at, "at <= $2"),
+                    None => (cutoff, "at < $2"),
+                };
+                let sql = format!("delete from scim_requests where tenant_id = $1 and {condition}");
+                deleted += with_pool!(db, pool => {
+                    sqlx::query(&sql).bind(&tenant).bind(upto).execute(pool).await?.rows_affected()
+                });
+                if bound.is_none() {
+                    break;
+                }
+            }
+        }
+        Ok(deleted)
     }
 }
 

@@ -78,7 +78,7 @@ impl Scim {
         http::configure(cfg, self.clone());
     }
 
-    /// Starts the background work: flushing the request log every second and enforcing its
+    /// Starts the background work: flushing the request log four times a second and enforcing its
     /// retention every hour. Stops when `shutdown` resolves, after a last flush.
     pub fn spawn_workers(
         &self,

@@ -179,13 +179,17 @@ async fn write(
         return Ok(Some((current, what)));
     }
     let new_keys = keys(&doc);
-    let emails_changed = keys(&current.doc.0).emails != new_keys.emails;
+    let old_keys = keys(&current.doc.0);
+    let changes = store::Changes {
+        emails: old_keys.emails != new_keys.emails,
+        user_name: old_keys.user_name != new_keys.user_name,
+    };
     let updated = store::update(
         scope,
         &current.id,
         current.version,
         &new_keys,
-        emails_changed,
+        changes,
         &doc,
         now,
     )

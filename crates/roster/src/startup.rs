@@ -150,9 +150,14 @@ impl Application {
             message: e.to_string(),
         })?;
         let (shutdown, stopping) = watch::channel(false);
+        let checkpoints = {
+            let (db, stopping) = (db.clone(), stopping.clone());
+            tokio::spawn(async move { db.run_checkpoints(stopping).await })
+        };
         let workers = vec![
             scim.spawn_workers(stopping.clone()),
             pages.spawn_workers(stopping),
+            checkpoints,
         ];
         let metrics = web::Data::new(Metrics::new().map_err(|e| StartupError {
             setting: "metrics".into(),

@@ -35,7 +35,7 @@ async fn group_response(
     let (attributes, excluded) = Params::of(req)?.projection();
     let with_members = groups::wants_members(&attributes, &excluded);
     let version = row.version;
-    let mut resource = groups::render(&auth.0, std::slice::from_ref(&row), with_members, base)
+    let mut resource = groups::render(&auth.0, vec![row], with_members, base)
         .await?
         .pop()
         .unwrap_or_default();

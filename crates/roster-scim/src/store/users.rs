@@ -177,12 +177,20 @@ pub(crate) async fn get(scope: &TenantScope, id: &str) -> Result<Option<UserRow>
 
 /// Replaces a user's document if its version is still `expected_version`. Returns false when
 /// the user is gone or was changed meanwhile.
+/// Which derived rows an update must rewrite besides the user's own.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Changes {
+    pub emails: bool,
+    /// Memberships carry the userName they show as the member's `display`.
+    pub user_name: bool,
+}
+
 pub(crate) async fn update(
     scope: &TenantScope,
     id: &str,
     expected_version: i64,
     keys: &UserKeys,
-    emails_changed: bool,
+    changes: Changes,
     doc: &Value,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
@@ -191,7 +199,7 @@ pub(crate) async fn update(
     let sql = "update scim_users set user_name = $3, user_name_lower = $4, external_id = $5, \
                active = $6, doc = $7, version = version + 1, updated_at = $8 \
                where tenant_id = $1 and id = $2 and version = $9";
-    if !emails_changed {
+    if !changes.emails && !changes.user_name {
         // One statement needs no transaction of its own.
         let updated = with_pool!(scope.db(), pool => {
             sqlx::query(sql)
@@ -217,10 +225,14 @@ pub(crate) async fn update(
         .await
         .map_err(taken_or)?
         .rows_affected();
-        if updated == 1 {
+        if updated == 1 && changes.emails {
             sqlx::query("delete from scim_user_emails where tenant_id = $1 and user_id = $2")
                 .bind(tenant).bind(id).execute(&mut *tx).await?;
             insert_emails!(&mut *tx, tenant, id, &keys.emails)?;
+        }
+        if updated == 1 && changes.user_name {
+            sqlx::query("update scim_memberships set user_name = $3 where tenant_id = $1 and user_id = $2")
+                .bind(tenant).bind(id).bind(&keys.user_name).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         updated == 1

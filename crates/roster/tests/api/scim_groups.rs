@@ -100,6 +100,31 @@ test_on_both_engines! {
         assert!(lone.body.get("groups").is_none());
     }
 
+    async fn a_members_display_is_its_users_current_user_name(database) {
+        let app = spawn_app(&database).await;
+        let scim = app.scim_tenant("acme").await;
+        let ann = scim.create_user("ann@acme.example").await;
+        let group = create_group(&scim, "Engineering", &[&ann]).await;
+        let display = |body: &Value| body["members"][0]["display"].as_str().unwrap_or_default().to_owned();
+        assert_eq!(display(&scim.get(&format!("/Groups/{group}")).await.body), "ann@acme.example");
+
+        // Okta renames a user with a PATCH; a PUT may rename too. Every member list follows.
+        let renamed = scim.patch(&format!("/Users/{ann}"), &patch(json!([
+            { "op": "replace", "value": { "userName": "ann.lee@acme.example" } }
+        ]))).await;
+        assert_eq!(renamed.status, 200, "{}", renamed.body);
+        assert_eq!(display(&scim.get(&format!("/Groups/{group}")).await.body), "ann.lee@acme.example");
+        let mut user = scim.get(&format!("/Users/{ann}")).await.body;
+        user["userName"] = json!("ann.b@acme.example");
+        assert_eq!(scim.put(&format!("/Users/{ann}"), &user).await.status, 200);
+        let listed = scim.get("/Groups?filter=displayName%20eq%20%22Engineering%22").await;
+        assert_eq!(display(&listed.body["Resources"][0]), "ann.b@acme.example");
+
+        // A member added after the rename shows the new name too.
+        let other = create_group(&scim, "Everyone", &[&ann]).await;
+        assert_eq!(display(&scim.get(&format!("/Groups/{other}")).await.body), "ann.b@acme.example");
+    }
+
     async fn put_replaces_name_and_members(database) {
         let app = spawn_app(&database).await;
         let scim = app.scim_tenant("acme").await;
