@@ -93,38 +93,55 @@ fn external_id(doc: &Value) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Runs the member writes with the transaction `$tx`, after checking every added id is a user
-/// of the tenant. Shared by create and update.
+/// The ids among the additions that are not users of this tenant. Checked before the write
+/// transaction, to keep it short: a user deleted in between is simply not added.
+async fn unknown_members(
+    scope: &TenantScope,
+    members: &[MemberWrite],
+) -> Result<Vec<String>, sqlx::Error> {
+    let mut unknown = Vec::new();
+    for change in members {
+        let MemberWrite::Add(ids) = change else {
+            continue;
+        };
+        for chunk in ids.chunks(CHUNK) {
+            let found: Vec<String> = with_pool!(scope.db(), pool => {
+                let mut q = sqlx::QueryBuilder::new("select id from scim_users where tenant_id = ");
+                q.push_bind(scope.tenant_id()).push(" and id in (");
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(id.as_str());
+                }
+                q.push(")");
+                q.build_query_scalar().fetch_all(pool).await?
+            });
+            let found: std::collections::HashSet<&str> = found.iter().map(String::as_str).collect();
+            unknown.extend(
+                chunk
+                    .iter()
+                    .filter(|id| !found.contains(id.as_str()))
+                    .cloned(),
+            );
+        }
+    }
+    Ok(unknown)
+}
+
+async fn check_members(scope: &TenantScope, members: &[MemberWrite]) -> Result<(), WriteError> {
+    let unknown = unknown_members(scope, members).await?;
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(WriteError::UnknownMembers(unknown))
+    }
+}
+
+/// Runs the member writes with the transaction `$tx`. Shared by create and update.
 macro_rules! write_members {
     ($tx:expr, $tenant:expr, $group:expr, $members:expr) => {{
-        let mut result: Result<(), WriteError> = Ok(());
         for change in $members {
             match change {
                 MemberWrite::Add(ids) => {
-                    let mut unknown = Vec::new();
-                    for chunk in ids.chunks(CHUNK) {
-                        let mut q =
-                            sqlx::QueryBuilder::new("select id from scim_users where tenant_id = ");
-                        q.push_bind($tenant).push(" and id in (");
-                        let mut list = q.separated(", ");
-                        for id in chunk {
-                            list.push_bind(id.as_str());
-                        }
-                        q.push(")");
-                        let found: Vec<(String,)> = q.build_query_as().fetch_all(&mut *$tx).await?;
-                        let found: std::collections::HashSet<&str> =
-                            found.iter().map(|(id,)| id.as_str()).collect();
-                        unknown.extend(
-                            chunk
-                                .iter()
-                                .filter(|id| !found.contains(id.as_str()))
-                                .cloned(),
-                        );
-                    }
-                    if !unknown.is_empty() {
-                        result = Err(WriteError::UnknownMembers(unknown));
-                        break;
-                    }
                     for chunk in ids.chunks(CHUNK) {
                         let mut q = sqlx::QueryBuilder::new(
                             "insert into scim_memberships (tenant_id, group_id, user_id, user_name) \
@@ -170,7 +187,6 @@ macro_rules! write_members {
                 }
             }
         }
-        result
     }};
 }
 
@@ -181,6 +197,7 @@ pub(crate) async fn insert(
     members: &[MemberWrite],
     now: DateTime<Utc>,
 ) -> Result<(), WriteError> {
+    check_members(scope, members).await?;
     let _turn = scope.db().queue_for_write().await;
     let tenant = scope.tenant_id();
     let (name, lower) = display_name(doc);
@@ -193,7 +210,7 @@ pub(crate) async fn insert(
         .bind(tenant).bind(id).bind(&name).bind(&lower).bind(external_id(doc)).bind(Json(doc)).bind(now)
         .execute(&mut *tx)
         .await?;
-        write_members!(tx, tenant, id, members)?;
+        write_members!(tx, tenant, id, members);
         tx.commit().await?;
     });
     Ok(())
@@ -209,20 +226,21 @@ pub(crate) async fn update(
     plan: impl FnOnce(&GroupRow) -> Result<Option<Value>, crate::proto::ScimError>,
     now: DateTime<Utc>,
 ) -> Result<Result<GroupRow, crate::proto::ScimError>, WriteError> {
+    check_members(scope, write.members).await?;
     let _turn = scope.db().queue_for_write().await;
     let tenant = scope.tenant_id();
-    let select = format!("select {COLUMNS} from scim_groups where tenant_id = $1 and id = $2");
+    let lock = format!(
+        "update scim_groups set version = version + 1, updated_at = $3 \
+         where tenant_id = $1 and id = $2 returning {COLUMNS}"
+    );
     Ok(Ok(with_pool!(scope.db(), pool => {
         let mut tx = pool.begin().await?;
-        let locked = sqlx::query(
-            "update scim_groups set version = version + 1, updated_at = $3 where tenant_id = $1 and id = $2",
-        )
-        .bind(tenant).bind(id).bind(now)
-        .execute(&mut *tx).await?.rows_affected();
-        if locked == 0 {
+        let row: Option<GroupRow> = sqlx::query_as(&lock)
+            .bind(tenant).bind(id).bind(now)
+            .fetch_optional(&mut *tx).await?;
+        let Some(row) = row else {
             return Err(WriteError::NotFound);
-        }
-        let row: GroupRow = sqlx::query_as(&select).bind(tenant).bind(id).fetch_one(&mut *tx).await?;
+        };
         if write.expected_version.is_some_and(|v| v != row.version - 1) {
             return Err(WriteError::VersionMismatch);
         }
@@ -233,7 +251,7 @@ pub(crate) async fn update(
                 Err(e) => return Ok(Err(e)),
             },
         };
-        write_members!(tx, tenant, id, write.members)?;
+        write_members!(tx, tenant, id, write.members);
         let row = match new_doc {
             Some(doc) => {
                 let (name, lower) = display_name(&doc);
