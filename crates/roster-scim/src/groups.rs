@@ -2,6 +2,8 @@
 //! those rows, inside one transaction that holds the group's row, so parallel PATCHes to one
 //! group queue up and lose nothing.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use roster_tenant::TenantScope;
 use serde_json::{json, Value};
@@ -65,17 +67,106 @@ pub(crate) fn wants_members(attributes: &[String], excluded: &[String]) -> bool 
             a.eq_ignore_ascii_case("members") || a.to_ascii_lowercase().starts_with("members.")
         })
     };
-    !named(excluded) && (attributes.is_empty() || named(attributes))
+    let whole = |list: &[String]| list.iter().any(|a| a.eq_ignore_ascii_case("members"));
+    !whole(excluded) && (attributes.is_empty() || named(attributes))
 }
 
-pub(crate) fn resource(row: GroupRow, members: Option<&[Member]>, base_url: &str) -> Value {
+/// A group as answered: its document (with `id` and `meta`) and, when wanted, its members,
+/// which are written straight from their rows rather than built as JSON values first (a page
+/// of groups is mostly members).
+#[derive(Debug)]
+pub(crate) struct GroupResource {
+    doc: Value,
+    members: Option<Vec<Member>>,
+    base_url: Arc<str>,
+}
+
+impl GroupResource {
+    /// The resource as one JSON value, for filters and for projections of member sub-attributes.
+    pub(crate) fn into_value(self) -> Value {
+        let mut doc = self.doc;
+        if let (Some(members), Some(obj)) = (self.members, doc.as_object_mut()) {
+            let members = members
+                .iter()
+                .map(|m| serde_json::to_value(MemberOut(m, &self.base_url)).unwrap_or_default())
+                .collect();
+            obj.insert("members".into(), Value::Array(members));
+        }
+        doc
+    }
+
+    /// Applies `attributes`/`excludedAttributes` (members were left out already unless wanted).
+    pub(crate) fn project(self, attributes: &[String], excluded: &[String]) -> Self {
+        let names_member_part = |list: &[String]| {
+            list.iter()
+                .any(|a| a.to_ascii_lowercase().starts_with("members."))
+        };
+        if self.members.is_some() && (names_member_part(attributes) || names_member_part(excluded))
+        {
+            let base_url = self.base_url.clone();
+            let mut doc = self.into_value();
+            projection::project(&mut doc, attributes, excluded, &GROUP);
+            return Self {
+                doc,
+                members: None,
+                base_url,
+            };
+        }
+        let mut this = self;
+        projection::project(&mut this.doc, attributes, excluded, &GROUP);
+        this
+    }
+}
+
+impl serde::Serialize for GroupResource {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(obj) = self.doc.as_object() {
+            for (key, value) in obj {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        if let Some(members) = &self.members {
+            let members: Vec<MemberOut<'_>> = members
+                .iter()
+                .map(|m| MemberOut(m, &self.base_url))
+                .collect();
+            map.serialize_entry("members", &members)?;
+        }
+        map.end()
+    }
+}
+
+/// A member as the group lists it: `value`, `display`, `$ref` and `type`.
+struct MemberOut<'a>(&'a Member, &'a str);
+
+impl serde::Serialize for MemberOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let MemberOut(member, base_url) = self;
+        let mut out = serializer.serialize_struct("Member", 4)?;
+        out.serialize_field("value", &member.user_id)?;
+        out.serialize_field("display", &member.user_name)?;
+        out.serialize_field("$ref", &UserRef(base_url, &member.user_id))?;
+        out.serialize_field("type", "User")?;
+        out.end()
+    }
+}
+
+/// `{base_url}/Users/{id}`, written without building the string.
+struct UserRef<'a>(&'a str, &'a str);
+
+impl serde::Serialize for UserRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!("{}/Users/{}", self.0, self.1))
+    }
+}
+
+fn resource(row: GroupRow, members: Option<Vec<Member>>, base_url: &Arc<str>) -> GroupResource {
     let mut doc = row.doc.0;
     if let Some(obj) = doc.as_object_mut() {
         obj.insert("id".into(), Value::String(row.id.clone()));
-        if let Some(members) = members {
-            let members: Vec<Value> = members.iter().map(|m| member(m, base_url)).collect();
-            obj.insert("members".into(), Value::Array(members));
-        }
         obj.insert(
             "meta".into(),
             json!({
@@ -87,19 +178,27 @@ pub(crate) fn resource(row: GroupRow, members: Option<&[Member]>, base_url: &str
             }),
         );
     }
-    doc
+    GroupResource {
+        doc,
+        members,
+        base_url: base_url.clone(),
+    }
 }
 
-fn member(m: &Member, base_url: &str) -> Value {
-    let mut obj = serde_json::Map::new();
-    obj.insert("value".into(), Value::String(m.user_id.clone()));
-    obj.insert("display".into(), Value::String(m.user_name.clone()));
-    obj.insert(
-        "$ref".into(),
-        Value::String(format!("{base_url}/Users/{}", m.user_id)),
-    );
-    obj.insert("type".into(), Value::String("User".into()));
-    Value::Object(obj)
+/// Renders one group, with its members when they are wanted.
+pub(crate) async fn render_one(
+    scope: &TenantScope,
+    row: GroupRow,
+    with_members: bool,
+    base_url: &str,
+) -> ApiResult<GroupResource> {
+    let members = if with_members {
+        let mut members = store::members_of(scope, &[row.id.as_str()]).await?;
+        Some(members.remove(&row.id).unwrap_or_default())
+    } else {
+        None
+    };
+    Ok(resource(row, members, &Arc::from(base_url)))
 }
 
 /// Renders groups, loading their members only when they are wanted.
@@ -108,8 +207,9 @@ pub(crate) async fn render(
     rows: Vec<GroupRow>,
     with_members: bool,
     base_url: &str,
-) -> ApiResult<Vec<Value>> {
-    let members = if with_members {
+) -> ApiResult<Vec<GroupResource>> {
+    let base_url: Arc<str> = Arc::from(base_url);
+    let mut members = if with_members {
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         Some(store::members_of(scope, &ids).await?)
     } else {
@@ -119,9 +219,9 @@ pub(crate) async fn render(
         .into_iter()
         .map(|row| {
             let mine = members
-                .as_ref()
-                .map(|m| m.get(&row.id).map(Vec::as_slice).unwrap_or_default());
-            resource(row, mine, base_url)
+                .as_mut()
+                .map(|m| m.remove(&row.id).unwrap_or_default());
+            resource(row, mine, &base_url)
         })
         .collect())
 }
@@ -281,10 +381,10 @@ pub(crate) async fn list(
     scope: &TenantScope,
     query: &ListQuery,
     base_url: &str,
-) -> ApiResult<(usize, Vec<Value>)> {
+) -> ApiResult<(usize, Vec<GroupResource>)> {
     let with_members = wants_members(&query.attributes, &query.excluded_attributes);
     let descending = query.sort_order == SortOrder::Descending;
-    let (total, mut resources) = match (&query.filter, &query.sort_by) {
+    let (total, resources) = match (&query.filter, &query.sort_by) {
         (None, None) => {
             let total = store::count(scope).await?;
             let rows = if query.count == 0 {
@@ -303,7 +403,12 @@ pub(crate) async fn list(
                 None => store::page(scope, 0, None).await?,
             };
             // Filters may name members, so evaluate on whole resources.
-            let mut matching = render(scope, candidates, true, base_url).await?;
+            let base: Arc<str> = Arc::from(base_url);
+            let mut matching: Vec<Value> = render(scope, candidates, true, base_url)
+                .await?
+                .into_iter()
+                .map(GroupResource::into_value)
+                .collect();
             if let Some(filter) = filter {
                 matching.retain(|r| filter.matches(r, &GROUP));
             }
@@ -311,23 +416,29 @@ pub(crate) async fn list(
                 matching.sort_by(|a, b| compare(sort_key(a, path), sort_key(b, path), descending));
             }
             let total = matching.len();
-            (
-                total,
-                matching
-                    .into_iter()
-                    .skip(query.offset())
-                    .take(query.count)
-                    .collect(),
-            )
+            let page = matching
+                .into_iter()
+                .skip(query.offset())
+                .take(query.count)
+                .map(|mut doc| {
+                    if !with_members {
+                        if let Some(obj) = doc.as_object_mut() {
+                            obj.remove("members");
+                        }
+                    }
+                    GroupResource {
+                        doc,
+                        members: None,
+                        base_url: base.clone(),
+                    }
+                })
+                .collect();
+            (total, page)
         }
     };
-    for resource in &mut resources {
-        projection::project(
-            resource,
-            &query.attributes,
-            &query.excluded_attributes,
-            &GROUP,
-        );
-    }
+    let resources = resources
+        .into_iter()
+        .map(|r| r.project(&query.attributes, &query.excluded_attributes))
+        .collect();
     Ok((total, resources))
 }

@@ -213,6 +213,9 @@ impl Db {
                     .pragma("wal_autocheckpoint", "50000");
                 let pool = SqlitePoolOptions::new()
                     .max_connections(options.max_connections)
+                    // A file on local disk does not drop connections; pinging each one before
+                    // each query only cost a round trip to its thread.
+                    .test_before_acquire(false)
                     .acquire_timeout(options.connect_timeout)
                     .connect_with(connect)
                     .await

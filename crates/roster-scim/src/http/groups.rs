@@ -11,8 +11,6 @@ use crate::{
     proto::{
         list::{ListQuery, SearchRequest},
         patch::PatchRequest,
-        projection,
-        schema::GROUP,
     },
     resource::etag,
     service::Scim,
@@ -35,11 +33,9 @@ async fn group_response(
     let (attributes, excluded) = Params::of(req)?.projection();
     let with_members = groups::wants_members(&attributes, &excluded);
     let version = row.version;
-    let mut resource = groups::render(&auth.0, vec![row], with_members, base)
+    let resource = groups::render_one(&auth.0, row, with_members, base)
         .await?
-        .pop()
-        .unwrap_or_default();
-    projection::project(&mut resource, &attributes, &excluded, &GROUP);
+        .project(&attributes, &excluded);
     let mut builder = builder;
     builder.insert_header((header::ETAG, etag(version)));
     Ok(scim_response(builder, &resource, event))

@@ -16,16 +16,16 @@ pub const DEFAULT_COUNT: usize = 100;
 /// A ListResponse message. Counts are JSON integers (Okta checks), and `Resources` is always
 /// present, empty when nothing matched.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ListResponse {
+pub struct ListResponse<T = Value> {
     pub total_results: usize,
     pub start_index: usize,
     pub items_per_page: usize,
-    pub resources: Vec<Value>,
+    pub resources: Vec<T>,
 }
 
-impl ListResponse {
+impl<T> ListResponse<T> {
     /// A page of `resources` out of `total_results`, starting at the 1-based `start_index`.
-    pub fn new(total_results: usize, start_index: usize, resources: Vec<Value>) -> Self {
+    pub fn new(total_results: usize, start_index: usize, resources: Vec<T>) -> Self {
         Self {
             total_results,
             start_index: start_index.max(1),
@@ -33,7 +33,9 @@ impl ListResponse {
             resources,
         }
     }
+}
 
+impl ListResponse {
     pub fn to_json(&self) -> Value {
         json!({
             "schemas": [LIST_RESPONSE_URN],
@@ -46,7 +48,7 @@ impl ListResponse {
 }
 
 /// Written field by field: a page of resources is serialised in place, never copied.
-impl Serialize for ListResponse {
+impl<T: Serialize> Serialize for ListResponse<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(Some(5))?;
@@ -219,7 +221,7 @@ impl ListQuery {
     }
 
     /// The response for this page.
-    pub fn response(&self, total_results: usize, resources: Vec<Value>) -> ListResponse {
+    pub fn response<T>(&self, total_results: usize, resources: Vec<T>) -> ListResponse<T> {
         ListResponse::new(total_results, self.start_index, resources)
     }
 }

@@ -201,6 +201,40 @@ test_on_both_engines! {
         assert_eq!(named.body["Resources"][0]["displayName"], "Team 4");
     }
 
+    async fn members_have_their_full_shape_and_follow_attribute_projections(database) {
+        let app = spawn_app(&database).await;
+        let scim = app.scim_tenant("acme").await;
+        let ann = scim.create_user("ann@acme.example").await;
+        let group = create_group(&scim, "Engineering", &[&ann]).await;
+        let path = format!("/Groups/{group}");
+        let whole = scim.get(&path).await;
+        let member = &whole.body["members"][0];
+        assert_eq!(member["value"], ann.as_str());
+        assert_eq!(member["display"], "ann@acme.example");
+        assert_eq!(member["type"], "User");
+        assert!(member["$ref"].as_str().unwrap().ends_with(&format!("/scim/v2/acme/Users/{ann}")), "{member}");
+        let listed = scim.get("/Groups").await;
+        assert_eq!(listed.body["Resources"][0]["members"], whole.body["members"]);
+
+        for query in ["attributes=members.value", "attributes=members.value,displayName"] {
+            for reply in [scim.get(&format!("{path}?{query}")).await, scim.get(&format!("/Groups?{query}")).await] {
+                let body = if reply.body["Resources"].is_array() { reply.body["Resources"][0].clone() } else { reply.body.clone() };
+                assert_eq!(body["members"], json!([{ "value": ann }]), "{query}: {body}");
+                assert_eq!(body["id"], group.as_str());
+            }
+        }
+        let no_display = scim.get(&format!("{path}?excludedAttributes=members.display")).await;
+        assert_eq!(no_display.body["members"][0]["value"], ann.as_str());
+        assert!(no_display.body["members"][0].get("display").is_none(), "{}", no_display.body);
+        assert_eq!(no_display.body["displayName"], "Engineering");
+        let name_only = scim.get("/Groups?attributes=displayName").await;
+        assert!(name_only.body["Resources"][0].get("members").is_none());
+        assert_eq!(name_only.body["Resources"][0]["displayName"], "Engineering");
+        let members_only = scim.get(&format!("{path}?attributes=members")).await;
+        assert_eq!(members_only.body["members"], whole.body["members"]);
+        assert!(members_only.body.get("displayName").is_none());
+    }
+
     async fn concurrent_single_member_adds_and_removes_lose_nothing_and_duplicate_nothing(database) {
         let app = spawn_app(&database).await;
         let scim = app.scim_tenant("acme").await;
