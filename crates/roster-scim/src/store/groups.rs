@@ -345,8 +345,8 @@ pub(crate) async fn members_of(
     for chunk in group_ids.chunks(CHUNK) {
         let packed: Vec<(String, String)> = with_pool!(scope.db(), pool => {
             let mut q = sqlx::QueryBuilder::new(
-                "select group_id, string_agg(length(user_name) || ':' || user_id || ':' || user_name, '' \
-                 order by user_id) from scim_memberships where tenant_id = ",
+                "select group_id, string_agg(length(user_name) || ':' || user_id || ':' || user_name, '') \
+                 from scim_memberships where tenant_id = ",
             );
             q.push_bind(scope.tenant_id()).push(" and group_id in (");
             let mut list = q.separated(", ");
@@ -357,7 +357,10 @@ pub(crate) async fn members_of(
             q.build_query_as().fetch_all(pool).await?
         });
         for (group, members) in packed {
-            by_group.insert(group, unpack_members(&members));
+            let mut members = unpack_members(&members);
+            // Ordered here: an ORDER BY inside the aggregate made SQLite sort every group.
+            members.sort_unstable_by(|a, b| a.user_id.cmp(&b.user_id));
+            by_group.insert(group, members);
         }
     }
     Ok(by_group)
