@@ -139,11 +139,13 @@ struct UserWithGroup {
     group_name: Option<String>,
 }
 
+/// The group's name is looked up per membership by the group's key: as a join, PostgreSQL
+/// without statistics yet scanned all of the tenant's groups for each membership.
 pub(crate) const USER_WITH_GROUPS: &str = "select u.id, u.doc, u.version, u.created_at, \
-    u.updated_at, g.id as group_id, g.display_name as group_name from scim_users u \
+    u.updated_at, m.group_id, (select g.display_name from scim_groups g \
+    where g.tenant_id = m.tenant_id and g.id = m.group_id) as group_name from scim_users u \
     left join scim_memberships m on m.tenant_id = u.tenant_id and m.user_id = u.id \
-    left join scim_groups g on g.tenant_id = m.tenant_id and g.id = m.group_id \
-    where u.tenant_id = $1 and u.id = $2 order by g.display_name_lower";
+    where u.tenant_id = $1 and u.id = $2";
 
 /// A user and the groups it belongs to (`(id, displayName)`), in one round trip.
 pub(crate) async fn get_with_groups(
@@ -157,10 +159,11 @@ pub(crate) async fn get_with_groups(
     let Some(first) = rows.next() else {
         return Ok(None);
     };
-    let groups = std::iter::once((first.group_id, first.group_name))
+    let mut groups: Vec<(String, String)> = std::iter::once((first.group_id, first.group_name))
         .chain(rows.map(|r| (r.group_id, r.group_name)))
         .filter_map(|(id, name)| Some((id?, name?)))
         .collect();
+    crate::store::groups::sort_by_name(&mut groups);
     Ok(Some((first.user, groups)))
 }
 
@@ -469,5 +472,26 @@ mod tests {
             memberships.contains("scim_memberships_by_user (tenant_id=? AND user_id=?)"),
             "plan: {plan:?}"
         );
+    }
+
+    /// The same on PostgreSQL before any statistics exist (a fresh tenant, or right after a big
+    /// group arrived): memberships by user, each group by its primary key.
+    #[tokio::test]
+    async fn on_postgres_a_users_groups_are_read_by_key_without_statistics() {
+        let Some(database) = TestDatabase::postgres().await else {
+            return;
+        };
+        let db = database.connect().await;
+        let plan: Vec<String> = with_pool!(&db, pool => {
+            sqlx::query_scalar(&format!("explain {}", super::USER_WITH_GROUPS))
+                .bind("t")
+                .bind("u")
+                .fetch_all(pool)
+                .await
+                .unwrap()
+        });
+        let plan = plan.join("\n");
+        assert!(plan.contains("scim_memberships_by_user"), "{plan}");
+        assert!(plan.contains("scim_groups_pkey"), "{plan}");
     }
 }
