@@ -386,16 +386,19 @@ pub(crate) async fn list(
     let descending = query.sort_order == SortOrder::Descending;
     let (total, resources) = match (&query.filter, &query.sort_by) {
         (None, None) => {
-            let total = store::count(scope).await?;
-            let rows = if query.count == 0 {
-                Vec::new()
-            } else {
-                store::page(scope, query.offset() as i64, Some(query.count as i64)).await?
-            };
-            (
-                usize::try_from(total).unwrap_or(0),
-                render(scope, rows, with_members, base_url).await?,
+            let (total, page) = store::page_with_members(
+                scope,
+                query.offset() as i64,
+                query.count as i64,
+                with_members,
             )
+            .await?;
+            let base: Arc<str> = Arc::from(base_url);
+            let resources: Vec<GroupResource> = page
+                .into_iter()
+                .map(|(row, members)| resource(row, members, &base))
+                .collect();
+            (usize::try_from(total).unwrap_or(0), resources)
         }
         (filter, _) => {
             let candidates = match filter.as_ref().and_then(lookup_for) {

@@ -331,6 +331,56 @@ pub(crate) async fn page(
     }))
 }
 
+/// The packed members of the group `g` (see [`unpack_members`]), as a column expression.
+const PACKED_MEMBERS: &str = "(select string_agg(length(m.user_name) || ':' || m.user_id || ':' || \
+    m.user_name, '') from scim_memberships m where m.tenant_id = g.tenant_id and m.group_id = g.id)";
+
+#[derive(sqlx::FromRow)]
+struct PageRow {
+    #[sqlx(flatten)]
+    group: GroupRow,
+    total: i64,
+    members: Option<String>,
+}
+
+/// A page of groups in creation order, with the members of each when `with_members`, and the
+/// tenant's number of groups: one query, so one round trip for the whole page.
+pub(crate) async fn page_with_members(
+    scope: &TenantScope,
+    offset: i64,
+    limit: i64,
+    with_members: bool,
+) -> Result<(i64, Vec<(GroupRow, Option<Vec<Member>>)>), sqlx::Error> {
+    let members = if with_members { PACKED_MEMBERS } else { "null" };
+    let sql = format!(
+        "select g.id, g.doc, g.version, g.created_at, g.updated_at, \
+         (select count(*) from scim_groups where tenant_id = $1) as total, {members} as members \
+         from scim_groups g where g.tenant_id = $1 order by g.created_at, g.id limit $2 offset $3"
+    );
+    let rows: Vec<PageRow> = with_pool!(scope.db(), pool => {
+        sqlx::query_as(&sql).bind(scope.tenant_id()).bind(limit).bind(offset).fetch_all(pool).await?
+    });
+    let total = match rows.first() {
+        Some(row) => row.total,
+        None => count(scope).await?,
+    };
+    let page = rows
+        .into_iter()
+        .map(|row| {
+            let members = with_members
+                .then(|| sorted(unpack_members(row.members.as_deref().unwrap_or_default())));
+            (row.group, members)
+        })
+        .collect();
+    Ok((total, page))
+}
+
+fn sorted(mut members: Vec<Member>) -> Vec<Member> {
+    // Ordered here: an ORDER BY inside the aggregate made SQLite sort every group.
+    members.sort_unstable_by(|a, b| a.user_id.cmp(&b.user_id));
+    members
+}
+
 /// The members of the given groups, with each member's userName, keyed by group; each group's
 /// members in the order of their ids.
 ///
@@ -357,10 +407,7 @@ pub(crate) async fn members_of(
             q.build_query_as().fetch_all(pool).await?
         });
         for (group, members) in packed {
-            let mut members = unpack_members(&members);
-            // Ordered here: an ORDER BY inside the aggregate made SQLite sort every group.
-            members.sort_unstable_by(|a, b| a.user_id.cmp(&b.user_id));
-            by_group.insert(group, members);
+            by_group.insert(group, sorted(unpack_members(&members)));
         }
     }
     Ok(by_group)

@@ -2,7 +2,7 @@
 //! one row per email address for `emails.value eq` lookups.
 
 use chrono::{DateTime, Utc};
-use roster_tenant::{is_unique_violation, with_pool, TenantScope};
+use roster_tenant::{is_unique_violation, with_pool, PoolRef, TenantScope};
 use serde_json::Value;
 use sqlx::types::Json;
 
@@ -106,6 +106,9 @@ pub(crate) async fn insert(
 ) -> Result<(), StoreError> {
     let _turn = scope.db().queue_for_write().await;
     let tenant = scope.tenant_id();
+    if let PoolRef::Sqlite(pool) = scope.db().pools() {
+        return insert_in_one_round_trip(pool, tenant, id, keys, doc, now).await;
+    }
     with_pool!(scope.db(), pool => {
         let mut tx = pool.begin().await?;
         sqlx::query(
@@ -129,6 +132,63 @@ pub(crate) async fn insert(
         tx.commit().await?;
     });
     Ok(())
+}
+
+/// The same transaction on SQLite, sent as one script: each statement sent on its own is a
+/// round trip to the connection's thread, and creates are the writes Okta sends most of at once.
+/// A failed statement stops the script; the transaction is then rolled back on the same
+/// connection (or the connection is dropped if even that fails).
+async fn insert_in_one_round_trip(
+    pool: &sqlx::SqlitePool,
+    tenant: &str,
+    id: &str,
+    keys: &UserKeys,
+    doc: &Value,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut script = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "begin immediate; insert into scim_users (tenant_id, id, user_name, user_name_lower, \
+         external_id, active, doc, version, created_at, updated_at) values (",
+    );
+    script
+        .separated(", ")
+        .push_bind(tenant)
+        .push_bind(id)
+        .push_bind(&keys.user_name)
+        .push_bind(keys.user_name.to_lowercase())
+        .push_bind(&keys.external_id)
+        .push_bind(keys.active)
+        .push_bind(Json(doc))
+        .push_unseparated(", 1, ")
+        .push_bind_unseparated(now)
+        .push_bind(now);
+    script.push("); ");
+    if !keys.emails.is_empty() {
+        script.push("insert into scim_user_emails (tenant_id, email_lower, user_id) ");
+        script.push_values(&keys.emails, |mut row, email| {
+            row.push_bind(tenant)
+                .push_bind(email.as_str())
+                .push_bind(id);
+        });
+        script.push("; ");
+    }
+    script.push("insert into scim_user_counts (tenant_id, shard, n) values (");
+    script
+        .separated(", ")
+        .push_bind(tenant)
+        .push_bind(shard_of(id))
+        .push_bind(1_i64);
+    script.push(") on conflict (tenant_id, shard) do update set n = scim_user_counts.n + excluded.n; commit");
+    let mut conn = pool.acquire().await?;
+    match script.build().execute(&mut *conn).await {
+        Ok(_) => Ok(()),
+        Err(error) => {
+            if sqlx::query("rollback").execute(&mut *conn).await.is_err() {
+                drop(conn.detach());
+            }
+            Err(taken_or(error))
+        }
+    }
 }
 
 #[derive(sqlx::FromRow)]

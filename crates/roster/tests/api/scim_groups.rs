@@ -188,6 +188,11 @@ test_on_both_engines! {
         assert!(all.body["Resources"].as_array().unwrap().iter().all(|g| g["members"].is_array()));
         let page = scim.get("/Groups?startIndex=5&count=2").await;
         assert_eq!(page.body["itemsPerPage"], 1);
+        for beyond in ["/Groups?startIndex=50", "/Groups?count=0", "/Groups?excludedAttributes=members&startIndex=6"] {
+            let empty = scim.get(beyond).await;
+            assert_eq!(empty.body["totalResults"], 5, "{beyond}");
+            assert_eq!(empty.body["itemsPerPage"], 0, "{beyond}");
+        }
         assert_eq!(page.body["Resources"][0]["displayName"], "Team 4");
         let lean = scim.get("/Groups?excludedAttributes=members").await;
         assert!(lean.body["Resources"].as_array().unwrap().iter().all(|g| g.get("members").is_none()));

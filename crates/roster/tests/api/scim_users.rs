@@ -46,6 +46,25 @@ test_on_both_engines! {
         assert_eq!(scim.get("/Users").await.body["totalResults"], 1);
     }
 
+    async fn refused_creates_leave_nothing_behind_and_every_connection_usable(database) {
+        let app = spawn_app(&database).await;
+        let scim = app.scim_tenant("acme").await;
+        scim.create_user("jane.doe@acme.example").await;
+        // More refusals than the pool has connections, some at once: each must be rolled back
+        // whole (no email row, no count) and its connection left ready for the next write.
+        let duplicate = okta_user("jane.doe@acme.example");
+        let refused = (0..24).map(|_| scim.post("/Users", &duplicate));
+        for reply in futures_util::future::join_all(refused).await {
+            reply.assert_error(409, Some("uniqueness"));
+        }
+        for n in 0..12 {
+            assert_eq!(scim.post("/Users", &okta_user(&format!("user{n}@acme.example"))).await.status, 201);
+        }
+        assert_eq!(scim.get("/Users?count=0").await.body["totalResults"], 13);
+        let by_email = scim.get("/Users?filter=emails.value%20eq%20%22jane.doe@acme.example%22").await;
+        assert_eq!(by_email.body["totalResults"], 1, "{}", by_email.body);
+    }
+
     async fn unknown_user_ids_of_any_shape_are_404(database) {
         let app = spawn_app(&database).await;
         let scim = app.scim_tenant("acme").await;
