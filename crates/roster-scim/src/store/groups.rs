@@ -335,6 +335,15 @@ pub(crate) async fn page(
 const PACKED_MEMBERS: &str = "(select string_agg(length(m.user_name) || ':' || m.user_id || ':' || \
     m.user_name, '') from scim_memberships m where m.tenant_id = g.tenant_id and m.group_id = g.id)";
 
+fn page_sql(with_members: bool) -> String {
+    let members = if with_members { PACKED_MEMBERS } else { "null" };
+    format!(
+        "select g.id, g.doc, g.version, g.created_at, g.updated_at, \
+         (select count(*) from scim_groups where tenant_id = $1) as total, {members} as members \
+         from scim_groups g where g.tenant_id = $1 order by g.created_at, g.id limit $2 offset $3"
+    )
+}
+
 #[derive(sqlx::FromRow)]
 struct PageRow {
     #[sqlx(flatten)]
@@ -351,12 +360,7 @@ pub(crate) async fn page_with_members(
     limit: i64,
     with_members: bool,
 ) -> Result<(i64, Vec<(GroupRow, Option<Vec<Member>>)>), sqlx::Error> {
-    let members = if with_members { PACKED_MEMBERS } else { "null" };
-    let sql = format!(
-        "select g.id, g.doc, g.version, g.created_at, g.updated_at, \
-         (select count(*) from scim_groups where tenant_id = $1) as total, {members} as members \
-         from scim_groups g where g.tenant_id = $1 order by g.created_at, g.id limit $2 offset $3"
-    );
+    let sql = page_sql(with_members);
     let rows: Vec<PageRow> = with_pool!(scope.db(), pool => {
         sqlx::query_as(&sql).bind(scope.tenant_id()).bind(limit).bind(offset).fetch_all(pool).await?
     });
@@ -481,7 +485,78 @@ pub(crate) fn sort_by_name(groups: &mut [(String, String)]) {
 
 #[cfg(test)]
 mod tests {
-    use super::{unpack_members, Member};
+    #![allow(clippy::unwrap_used)]
+    use roster_tenant::{testing::TestDatabase, with_pool};
+
+    use super::{page_sql, unpack_members, Member};
+
+    /// A tenant whose statistics were sampled while one 5,000-member group filled the table,
+    /// and 200 groups of 5 added since.
+    async fn one_huge_group_then_small_ones(db: &roster_tenant::Db) {
+        with_pool!(db, pool => {
+            for sql in [
+                "insert into tenants (id, slug, display_name, state, admin_email, created_at, updated_at) \
+                 values ('t', 't', 'T', 'live', 'it@t.example', now(), now())",
+                "insert into scim_users (tenant_id, id, user_name, user_name_lower, active, doc, version, created_at, updated_at) \
+                 select 't', 'u' || i, 'u' || i, 'u' || i, true, '{}', 1, now(), now() from generate_series(1, 5000) i",
+                "insert into scim_groups (tenant_id, id, display_name, display_name_lower, doc, version, created_at, updated_at) \
+                 values ('t', 'everyone', 'Everyone', 'everyone', '{}', 1, now(), now())",
+                "insert into scim_memberships (tenant_id, group_id, user_id, user_name) select 't', 'everyone', id, user_name from scim_users",
+                "analyze scim_memberships",
+                "insert into scim_groups (tenant_id, id, display_name, display_name_lower, doc, version, created_at, updated_at) \
+                 select 't', 'g' || i, 'Team ' || i, 'team ' || i, '{}', 1, now(), now() from generate_series(1, 200) i",
+                "insert into scim_memberships (tenant_id, group_id, user_id, user_name) \
+                 select 't', 'g' || i, 'u' || (i * 5 + k), 'u' || (i * 5 + k) from generate_series(1, 200) i, generate_series(1, 5) k",
+            ] {
+                sqlx::query(sql).execute(pool).await.unwrap();
+            }
+        });
+    }
+
+    /// A user's groups: memberships by the user index, each group by its key.
+    #[tokio::test]
+    async fn on_postgres_a_users_groups_are_read_by_key_after_one_huge_group() {
+        let Some(database) = TestDatabase::postgres().await else {
+            return;
+        };
+        let db = database.connect().await;
+        one_huge_group_then_small_ones(&db).await;
+        let plan: Vec<String> = with_pool!(&db, pool => {
+            sqlx::query_scalar(&format!("explain {}", crate::store::users::USER_WITH_GROUPS))
+                .bind("t")
+                .bind("u7")
+                .fetch_all(pool)
+                .await
+                .unwrap()
+        });
+        let plan = plan.join("\n");
+        assert!(plan.contains("scim_memberships_by_user"), "{plan}");
+        assert!(plan.contains("scim_groups_pkey"), "{plan}");
+    }
+
+    /// Statistics sampled while one huge group dominated the table made PostgreSQL expect every
+    /// group to be that large and scan all memberships for each group of a page (3 pages a
+    /// second). The page must read each group's members by key whatever the statistics say.
+    #[tokio::test]
+    async fn on_postgres_a_page_of_groups_reads_members_by_key_after_one_huge_group() {
+        let Some(database) = TestDatabase::postgres().await else {
+            return;
+        };
+        let db = database.connect().await;
+        one_huge_group_then_small_ones(&db).await;
+        let plan: Vec<String> = with_pool!(&db, pool => {
+            sqlx::query_scalar(&format!("explain {}", page_sql(true)))
+                .bind("t")
+                .bind(100_i64)
+                .bind(0_i64)
+                .fetch_all(pool)
+                .await
+                .unwrap()
+        });
+        let plan = plan.join("\n");
+        assert!(plan.contains("scim_memberships_pkey"), "{plan}");
+        assert!(!plan.contains("Seq Scan on scim_memberships"), "{plan}");
+    }
 
     fn member(id: &str, name: &str) -> Member {
         Member {

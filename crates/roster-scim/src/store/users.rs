@@ -533,25 +533,4 @@ mod tests {
             "plan: {plan:?}"
         );
     }
-
-    /// The same on PostgreSQL before any statistics exist (a fresh tenant, or right after a big
-    /// group arrived): memberships by user, each group by its primary key.
-    #[tokio::test]
-    async fn on_postgres_a_users_groups_are_read_by_key_without_statistics() {
-        let Some(database) = TestDatabase::postgres().await else {
-            return;
-        };
-        let db = database.connect().await;
-        let plan: Vec<String> = with_pool!(&db, pool => {
-            sqlx::query_scalar(&format!("explain {}", super::USER_WITH_GROUPS))
-                .bind("t")
-                .bind("u")
-                .fetch_all(pool)
-                .await
-                .unwrap()
-        });
-        let plan = plan.join("\n");
-        assert!(plan.contains("scim_memberships_by_user"), "{plan}");
-        assert!(plan.contains("scim_groups_pkey"), "{plan}");
-    }
 }
