@@ -53,3 +53,16 @@ migration NAME:
       echo "-- {{NAME}}" > "migrations/$engine/${next}_{{NAME}}.sql"
       echo "migrations/$engine/${next}_{{NAME}}.sql"
     done
+
+# Fuzz the filter and PATCH parsers, SECONDS each (nightly toolchain; cargo fuzz's flags, no cargo-fuzz needed).
+fuzz seconds="60":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cd crates/roster-scim/fuzz
+    target=x86_64-unknown-linux-gnu
+    RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions" \
+      cargo +nightly build --release --bins --target "$target"
+    for name in filter patch; do
+      mkdir -p "corpus/$name" "artifacts/$name"
+      "target/$target/release/$name" -max_total_time={{seconds}} -artifact_prefix="artifacts/$name/" "corpus/$name"
+    done

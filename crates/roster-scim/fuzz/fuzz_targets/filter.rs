@@ -35,5 +35,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = parsed.matches(&user, &GROUP);
     let _ = parsed.simple_eq();
     let rendered = parsed.to_string();
-    assert_eq!(filter::parse(&rendered).ok(), Some(parsed), "{rendered}");
+    // The rendering spells operators out with spaces, so it can outgrow the length limit that
+    // an input just under it met; within the limit it must reparse to the same filter.
+    if rendered.len() <= filter::MAX_FILTER_LEN {
+        assert_eq!(filter::parse(&rendered).ok(), Some(parsed), "{rendered}");
+    }
 });
