@@ -18,10 +18,7 @@ use crate::{
         ScimError,
     },
     resource::{compare, etag, sort_key, timestamp},
-    store::{
-        groups,
-        users::{self as store, Lookup, StoreError, UserKeys, UserRow},
-    },
+    store::users::{self as store, Lookup, StoreError, UserKeys, UserRow},
 };
 
 /// How often a PATCH is retried when a concurrent write changed the user in between.
@@ -123,8 +120,7 @@ pub(crate) async fn create(
     Ok((row, Vec::new()))
 }
 
-/// A stored user and the groups it belongs to, as `(id, displayName)`.
-pub(crate) type WithGroups = (UserRow, Vec<(String, String)>);
+pub(crate) use store::WithGroups;
 
 pub(crate) async fn get(scope: &TenantScope, id: &str) -> ApiResult<WithGroups> {
     store::get_with_groups(scope, id)
@@ -132,23 +128,12 @@ pub(crate) async fn get(scope: &TenantScope, id: &str) -> ApiResult<WithGroups> 
         .ok_or_else(|| not_found(id))
 }
 
-async fn render_all(
-    scope: &TenantScope,
-    rows: Vec<UserRow>,
-    base_url: &str,
-) -> ApiResult<Vec<Value>> {
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let groups = groups::groups_of(scope, &ids).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let of_user = groups.get(&r.id).map(Vec::as_slice).unwrap_or_default();
-            into_resource(r, of_user, base_url)
-        })
-        .collect())
+fn render_all(rows: Vec<WithGroups>, base_url: &str) -> Vec<Value> {
+    rows.into_iter()
+        .map(|(row, groups)| into_resource(row, &groups, base_url))
+        .collect()
 }
 
-/// What a write did, for the request log and the setup page's checklist.
 fn event(before: &Value, after: &Value) -> &'static str {
     match (is_member_active(before), is_member_active(after)) {
         (true, false) => "user deactivated",
@@ -319,7 +304,7 @@ pub(crate) async fn list(
             };
             (
                 usize::try_from(total).unwrap_or(0),
-                render_all(scope, rows, base_url).await?,
+                render_all(rows, base_url),
             )
         }
         (filter, _) => {
@@ -328,7 +313,7 @@ pub(crate) async fn list(
                 Some(lookup) => candidates = store::find(scope, &lookup).await?,
                 None => store::scan(scope, |row| candidates.push(row)).await?,
             }
-            let mut matching = render_all(scope, candidates, base_url).await?;
+            let mut matching = render_all(candidates, base_url);
             if let Some(filter) = filter {
                 matching.retain(|resource| filter.matches(resource, &USER));
             }

@@ -191,40 +191,55 @@ async fn insert_in_one_round_trip(
     }
 }
 
+/// A user's groups packed into one string, `length(name):group id:name` per group (see
+/// [`crate::store::groups::unpack_pairs`]), as a column over the user `u`. A correlated
+/// subquery is read through the membership index by user whatever the planner's statistics say:
+/// before PostgreSQL had analysed a fresh 50,000-member group, a page's groups read as one
+/// statement over all its users scanned every membership of the tenant.
+const WITH_GROUPS: &str = "u.id, u.doc, u.version, u.created_at, u.updated_at, \
+    (select string_agg((select length(g.display_name) || ':' || g.id || ':' || g.display_name \
+    from scim_groups g where g.tenant_id = m.tenant_id and g.id = m.group_id), '') \
+    from scim_memberships m where m.tenant_id = u.tenant_id and m.user_id = u.id) as groups";
+
+/// A stored user and the groups it belongs to, as `(id, displayName)` by name.
+pub(crate) type WithGroups = (UserRow, Vec<(String, String)>);
+
 #[derive(sqlx::FromRow)]
-struct UserWithGroup {
+struct PackedRow {
     #[sqlx(flatten)]
     user: UserRow,
-    group_id: Option<String>,
-    group_name: Option<String>,
+    groups: Option<String>,
 }
 
-/// The group's name is looked up per membership by the group's key: as a join, PostgreSQL
-/// without statistics yet scanned all of the tenant's groups for each membership.
-pub(crate) const USER_WITH_GROUPS: &str = "select u.id, u.doc, u.version, u.created_at, \
-    u.updated_at, m.group_id, (select g.display_name from scim_groups g \
-    where g.tenant_id = m.tenant_id and g.id = m.group_id) as group_name from scim_users u \
-    left join scim_memberships m on m.tenant_id = u.tenant_id and m.user_id = u.id \
-    where u.tenant_id = $1 and u.id = $2";
+impl PackedRow {
+    fn unpack(self) -> WithGroups {
+        let mut groups = self
+            .groups
+            .as_deref()
+            .map(crate::store::groups::unpack_pairs)
+            .unwrap_or_default();
+        crate::store::groups::sort_by_name(&mut groups);
+        (self.user, groups)
+    }
+}
 
-/// A user and the groups it belongs to (`(id, displayName)`), in one round trip.
+fn unpack_all(rows: Vec<PackedRow>) -> Vec<WithGroups> {
+    rows.into_iter().map(PackedRow::unpack).collect()
+}
+
+pub(crate) fn user_with_groups_sql() -> String {
+    format!("select {WITH_GROUPS} from scim_users u where u.tenant_id = $1 and u.id = $2")
+}
+
+/// A user and the groups it belongs to, in one round trip.
 pub(crate) async fn get_with_groups(
     scope: &TenantScope,
     id: &str,
-) -> Result<Option<(UserRow, Vec<(String, String)>)>, sqlx::Error> {
-    let rows: Vec<UserWithGroup> = with_pool!(scope.db(), pool => {
-        sqlx::query_as(USER_WITH_GROUPS).bind(scope.tenant_id()).bind(id).fetch_all(pool).await?
+) -> Result<Option<WithGroups>, sqlx::Error> {
+    let row: Option<PackedRow> = with_pool!(scope.db(), pool => {
+        sqlx::query_as(&user_with_groups_sql()).bind(scope.tenant_id()).bind(id).fetch_optional(pool).await?
     });
-    let mut rows = rows.into_iter();
-    let Some(first) = rows.next() else {
-        return Ok(None);
-    };
-    let mut groups: Vec<(String, String)> = std::iter::once((first.group_id, first.group_name))
-        .chain(rows.map(|r| (r.group_id, r.group_name)))
-        .filter_map(|(id, name)| Some((id?, name?)))
-        .collect();
-    crate::store::groups::sort_by_name(&mut groups);
-    Ok(Some((first.user, groups)))
+    Ok(row.map(PackedRow::unpack))
 }
 
 pub(crate) async fn get(scope: &TenantScope, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
@@ -342,7 +357,7 @@ pub(crate) async fn delete(
 pub(crate) async fn find(
     scope: &TenantScope,
     lookup: &Lookup,
-) -> Result<Vec<UserRow>, sqlx::Error> {
+) -> Result<Vec<WithGroups>, sqlx::Error> {
     let (condition, value) = match lookup {
         Lookup::UserName(v) => ("user_name_lower = $2", v.to_lowercase()),
         Lookup::ExternalId(v) => ("external_id = $2", v.clone()),
@@ -353,16 +368,16 @@ pub(crate) async fn find(
         ),
     };
     let sql = format!(
-        "select {COLUMNS} from scim_users where tenant_id = $1 and {condition} \
-         order by created_at, id"
+        "select {WITH_GROUPS} from scim_users u where u.tenant_id = $1 and u.{condition} \
+         order by u.created_at, u.id"
     );
-    Ok(with_pool!(scope.db(), pool => {
-        sqlx::query_as::<_, UserRow>(&sql)
+    Ok(unpack_all(with_pool!(scope.db(), pool => {
+        sqlx::query_as::<_, PackedRow>(&sql)
             .bind(scope.tenant_id())
             .bind(value)
             .fetch_all(pool)
             .await?
-    }))
+    })))
 }
 
 /// How many users the tenant has, and how many were ever deleted (see `paging`).
@@ -389,7 +404,7 @@ pub(crate) async fn page_in_order(
     anchor: Option<(usize, Key)>,
     offset: usize,
     limit: usize,
-) -> Result<(Vec<UserRow>, Vec<(usize, Key)>), sqlx::Error> {
+) -> Result<(Vec<WithGroups>, Vec<(usize, Key)>), sqlx::Error> {
     let tenant = scope.tenant_id();
     let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
     let keys: Vec<(String, DateTime<Utc>)> = with_pool!(scope.db(), pool => {
@@ -420,27 +435,43 @@ pub(crate) async fn page_in_order(
     Ok((by_ids(scope, &ids).await?, anchors))
 }
 
-/// The users with these ids, in the order given.
-async fn by_ids(scope: &TenantScope, ids: &[String]) -> Result<Vec<UserRow>, sqlx::Error> {
+/// The users with these ids and their groups; the ids are one array parameter, so the
+/// statement's plan is cached whatever the number of ids.
+pub(crate) fn by_ids_sql_postgres() -> String {
+    format!("select {WITH_GROUPS} from scim_users u where u.tenant_id = $1 and u.id = any($2)")
+}
+
+/// The users with these ids and their groups, in the order given.
+async fn by_ids(scope: &TenantScope, ids: &[String]) -> Result<Vec<WithGroups>, sqlx::Error> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut rows: Vec<UserRow> = with_pool!(scope.db(), pool => {
-        let mut q = sqlx::QueryBuilder::new(format!("select {COLUMNS} from scim_users where tenant_id = "));
-        q.push_bind(scope.tenant_id()).push(" and id in (");
-        let mut list = q.separated(", ");
-        for id in ids {
-            list.push_bind(id.as_str());
+    let sql = format!("select {WITH_GROUPS} from scim_users u where u.tenant_id = $1 and u.id ");
+    let rows: Vec<PackedRow> = match scope.db().pools() {
+        PoolRef::Postgres(pool) => {
+            sqlx::query_as(&by_ids_sql_postgres())
+                .bind(scope.tenant_id())
+                .bind(ids)
+                .fetch_all(pool)
+                .await?
         }
-        q.push(")");
-        q.build_query_as().fetch_all(pool).await?
-    });
+        PoolRef::Sqlite(pool) => {
+            let list: Vec<String> = (2..ids.len() + 2).map(|n| format!("${n}")).collect();
+            let sql = format!("{sql}in ({})", list.join(", "));
+            let mut rows = sqlx::query_as(&sql).bind(scope.tenant_id());
+            for id in ids {
+                rows = rows.bind(id.as_str());
+            }
+            rows.fetch_all(pool).await?
+        }
+    };
     let position: std::collections::HashMap<&str, usize> = ids
         .iter()
         .enumerate()
         .map(|(i, id)| (id.as_str(), i))
         .collect();
-    rows.sort_by_key(|r| position.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
+    let mut rows = unpack_all(rows);
+    rows.sort_by_key(|(r, _)| position.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
     Ok(rows)
 }
 
@@ -450,7 +481,7 @@ pub(crate) async fn page_by_user_name(
     descending: bool,
     offset: i64,
     limit: i64,
-) -> Result<Vec<UserRow>, sqlx::Error> {
+) -> Result<Vec<WithGroups>, sqlx::Error> {
     let direction = if descending { "desc" } else { "asc" };
     // Skipping `offset` rows reads only the index; the page's documents are fetched after.
     let sql = format!(
@@ -466,25 +497,25 @@ pub(crate) async fn page_by_user_name(
 /// Every user of the tenant in creation order, a batch at a time, for filters no index answers.
 pub(crate) async fn scan(
     scope: &TenantScope,
-    mut visit: impl FnMut(UserRow),
+    mut visit: impl FnMut(WithGroups),
 ) -> Result<(), sqlx::Error> {
     const BATCH: i64 = 1000;
     let mut after: Option<(DateTime<Utc>, String)> = None;
     loop {
-        let rows: Vec<UserRow> = with_pool!(scope.db(), pool => {
+        let rows: Vec<PackedRow> = with_pool!(scope.db(), pool => {
             match &after {
-                None => sqlx::query_as::<_, UserRow>(&format!(
-                    "select {COLUMNS} from scim_users where tenant_id = $1 \
-                     order by created_at, id limit $2"
+                None => sqlx::query_as::<_, PackedRow>(&format!(
+                    "select {WITH_GROUPS} from scim_users u where u.tenant_id = $1 \
+                     order by u.created_at, u.id limit $2"
                 ))
                 .bind(scope.tenant_id())
                 .bind(BATCH)
                 .fetch_all(pool)
                 .await?,
-                Some((created, id)) => sqlx::query_as::<_, UserRow>(&format!(
-                    "select {COLUMNS} from scim_users where tenant_id = $1 \
-                     and (created_at > $2 or (created_at = $2 and id > $3)) \
-                     order by created_at, id limit $4"
+                Some((created, id)) => sqlx::query_as::<_, PackedRow>(&format!(
+                    "select {WITH_GROUPS} from scim_users u where u.tenant_id = $1 \
+                     and (u.created_at > $2 or (u.created_at = $2 and u.id > $3)) \
+                     order by u.created_at, u.id limit $4"
                 ))
                 .bind(scope.tenant_id())
                 .bind(created)
@@ -495,8 +526,8 @@ pub(crate) async fn scan(
             }
         });
         let done = (rows.len() as i64) < BATCH;
-        after = rows.last().map(|r| (r.created_at, r.id.clone()));
-        rows.into_iter().for_each(&mut visit);
+        after = rows.last().map(|r| (r.user.created_at, r.user.id.clone()));
+        rows.into_iter().map(PackedRow::unpack).for_each(&mut visit);
         if done {
             return Ok(());
         }
@@ -515,7 +546,7 @@ mod tests {
         let database = TestDatabase::sqlite().await;
         let db = database.connect().await;
         let plan: Vec<(i64, i64, i64, String)> = with_pool!(&db, pool => {
-            sqlx::query_as(&format!("explain query plan {}", super::USER_WITH_GROUPS))
+            sqlx::query_as(&format!("explain query plan {}", super::user_with_groups_sql()))
                 .bind("t")
                 .bind("u")
                 .fetch_all(pool)

@@ -100,6 +100,56 @@ test_on_both_engines! {
         assert!(lone.body.get("groups").is_none());
     }
 
+    async fn every_way_of_reading_users_shows_the_same_groups_by_name(database) {
+        let app = spawn_app(&database).await;
+        let scim = app.scim_tenant("acme").await;
+        let ann = scim.create_user("ann@acme.example").await;
+        let bob = scim.create_user("bob@acme.example").await;
+        // Names that hold the separators and multi-byte characters a packed list could trip on.
+        let tricky = create_group(&scim, "R&D: Platform 12:34", &[&ann]).await;
+        let unicode = create_group(&scim, "Zoë 山田 🙂", &[&ann]).await;
+        let early = create_group(&scim, "a:b", &[&ann]).await;
+        let expected = json!([
+            { "value": early, "display": "a:b" },
+            { "value": tricky, "display": "R&D: Platform 12:34" },
+            { "value": unicode, "display": "Zoë 山田 🙂" },
+        ]);
+        let groups = |user: &Value| -> Value {
+            user.get("groups").map_or(Value::Null, |groups| {
+                Value::Array(groups.as_array().unwrap().iter()
+                    .map(|g| json!({ "value": g["value"], "display": g["display"] }))
+                    .collect())
+            })
+        };
+        let of = |page: &Value, id: &str| -> Value {
+            page["Resources"].as_array().unwrap().iter()
+                .find(|u| u["id"] == id).cloned().unwrap_or(Value::Null)
+        };
+
+        assert_eq!(groups(&scim.get(&format!("/Users/{ann}")).await.body), expected);
+        for path in [
+            "/Users",                                              // a page in creation order
+            "/Users?sortBy=userName&sortOrder=descending",         // a page by userName
+            "/Users?filter=userName%20eq%20%22ann@acme.example%22", // answered from an index
+            "/Users?filter=userName%20co%20%22acme%22",            // answered by a scan
+        ] {
+            let page = scim.get(path).await;
+            assert_eq!(page.status, 200, "{path}: {}", page.body);
+            assert_eq!(groups(&of(&page.body, &ann)), expected, "{path}");
+            if path != "/Users?filter=userName%20eq%20%22ann@acme.example%22" {
+                let lone = of(&page.body, &bob);
+                assert_eq!(lone["userName"], "bob@acme.example", "{path}");
+                assert!(lone.get("groups").is_none(), "{path}: {lone}");
+            }
+        }
+        let searched = scim.post("/Users/.search", &json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+            "filter": "emails.value eq \"ann@acme.example\""
+        })).await;
+        assert_eq!(searched.status, 200, "{}", searched.body);
+        assert_eq!(groups(&of(&searched.body, &ann)), expected);
+    }
+
     async fn a_members_display_is_its_users_current_user_name(database) {
         let app = spawn_app(&database).await;
         let scim = app.scim_tenant("acme").await;
