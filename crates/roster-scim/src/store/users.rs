@@ -396,6 +396,14 @@ pub(crate) async fn totals(scope: &TenantScope) -> Result<Totals, sqlx::Error> {
     Ok(Totals { users, deletions })
 }
 
+/// The keys of a page in creation order, from an anchor on. The anchor is one row-value
+/// comparison so that it bounds the index range on both engines: spelled out as
+/// `created_at > $2 or (created_at = $2 and id >= $3)`, PostgreSQL filtered the tenant's index
+/// entries from the first one, so each page of an import walk cost more than the last.
+pub(crate) const KEYS_FROM_ANCHOR: &str = "select id, created_at from scim_users \
+    where tenant_id = $1 and (created_at, id) >= ($2, $3) \
+    order by created_at, id limit $4 offset $5";
+
 /// A page of users in creation order, started from `anchor` (a known row at or before
 /// `offset`) when there is one. Also returns the keys of the page's first row and of the row
 /// after the page, with their offsets, for the next request to start from.
@@ -409,11 +417,7 @@ pub(crate) async fn page_in_order(
     let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
     let keys: Vec<(String, DateTime<Utc>)> = with_pool!(scope.db(), pool => {
         match &anchor {
-            Some((at, (created, id))) => sqlx::query_as(
-                "select id, created_at from scim_users where tenant_id = $1 \
-                 and (created_at > $2 or (created_at = $2 and id >= $3)) \
-                 order by created_at, id limit $4 offset $5",
-            )
+            Some((at, (created, id))) => sqlx::query_as(KEYS_FROM_ANCHOR)
             .bind(tenant).bind(created).bind(id).bind(fetch).bind(i64::try_from(offset - at).unwrap_or(0))
             .fetch_all(pool).await?,
             None => sqlx::query_as(
@@ -494,6 +498,14 @@ pub(crate) async fn page_by_user_name(
     by_ids(scope, &ids).await
 }
 
+/// The next batch of a scan, after the last row of the one before (see [`KEYS_FROM_ANCHOR`]).
+fn scan_after_sql() -> String {
+    format!(
+        "select {WITH_GROUPS} from scim_users u where u.tenant_id = $1 \
+         and (u.created_at, u.id) > ($2, $3) order by u.created_at, u.id limit $4"
+    )
+}
+
 /// Every user of the tenant in creation order, a batch at a time, for filters no index answers.
 pub(crate) async fn scan(
     scope: &TenantScope,
@@ -512,11 +524,7 @@ pub(crate) async fn scan(
                 .bind(BATCH)
                 .fetch_all(pool)
                 .await?,
-                Some((created, id)) => sqlx::query_as::<_, PackedRow>(&format!(
-                    "select {WITH_GROUPS} from scim_users u where u.tenant_id = $1 \
-                     and (u.created_at > $2 or (u.created_at = $2 and u.id > $3)) \
-                     order by u.created_at, u.id limit $4"
-                ))
+                Some((created, id)) => sqlx::query_as::<_, PackedRow>(&scan_after_sql())
                 .bind(scope.tenant_id())
                 .bind(created)
                 .bind(id)
@@ -537,7 +545,51 @@ pub(crate) async fn scan(
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use roster_tenant::{testing::TestDatabase, with_pool};
+    use roster_tenant::{testing::TestDatabase, with_pool, Db};
+
+    /// The plan PostgreSQL or SQLite would run for `sql` from an anchor: a tenant, a time and an
+    /// id, then the limit and offset when `paged`.
+    async fn plan_from_anchor(db: &Db, sql: &str, paged: bool) -> String {
+        let at = chrono::Utc::now();
+        with_pool!(db, pool => {
+            let mut sql = format!("explain {sql}");
+            if matches!(db.pools(), roster_tenant::PoolRef::Sqlite(_)) {
+                sql = sql.replacen("explain", "explain query plan", 1);
+            }
+            let rows = sqlx::query(&sql).bind("t").bind(at).bind("u1").bind(100_i64);
+            let rows = if paged { rows.bind(10_i64) } else { rows };
+            let rows = rows.fetch_all(pool).await.unwrap();
+            rows.iter()
+                .map(|row| {
+                    use sqlx::Row;
+                    let last = row.len() - 1;
+                    row.get::<String, _>(last)
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+    }
+
+    /// An import walk asks for page after page; each must start at its anchor in the index, not
+    /// filter the tenant's entries from the first (PostgreSQL did, with the anchor spelled as an
+    /// `or`), and so must each batch of a filter's scan.
+    #[tokio::test]
+    async fn pages_and_scans_from_an_anchor_seek_it_in_the_index_on_both_engines() {
+        let mut databases = vec![TestDatabase::sqlite().await];
+        databases.extend(TestDatabase::postgres().await);
+        for database in databases {
+            let db = database.connect().await;
+            let keys = plan_from_anchor(&db, super::KEYS_FROM_ANCHOR, true).await;
+            let scan = plan_from_anchor(&db, &super::scan_after_sql(), false).await;
+            for plan in [keys, scan] {
+                let seeks = plan.contains("(tenant_id=? AND (created_at,id)>(?,?))")
+                    || plan.contains("Index Cond: ((tenant_id = $1) AND (ROW(created_at, id)")
+                    || plan.contains("Index Cond: ((tenant_id = 't'::text) AND (ROW(");
+                assert!(seeks, "{plan}");
+                assert!(!plan.contains("Filter"), "{plan}");
+            }
+        }
+    }
 
     /// A user's groups come from the index by user, never from every membership of the tenant
     /// (a tenant with a 50,000-member group made each `GET /Users/{id}` read 50,000 rows).
