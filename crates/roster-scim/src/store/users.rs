@@ -439,10 +439,14 @@ pub(crate) async fn page_in_order(
     Ok((by_ids(scope, &ids).await?, anchors))
 }
 
-/// The users with these ids and their groups; the ids are one array parameter, so the
-/// statement's plan is cached whatever the number of ids.
+/// The users with these ids and their groups. The ids are one array parameter (one cached plan
+/// whatever their number), each looked up by key: `u.id = any($2)` let PostgreSQL without
+/// statistics read all the tenant's users and filter them (`offset 0` keeps the lookup per id).
 pub(crate) fn by_ids_sql_postgres() -> String {
-    format!("select {WITH_GROUPS} from scim_users u where u.tenant_id = $1 and u.id = any($2)")
+    format!(
+        "select {WITH_GROUPS} from unnest($2::text[]) as k(id) cross join lateral \
+         (select * from scim_users where tenant_id = $1 and id = k.id offset 0) as u"
+    )
 }
 
 /// The users with these ids and their groups, in the order given.
