@@ -166,7 +166,15 @@ pub struct Db {
     /// SQLite has one writer; queueing writers here, in order, spares them SQLite's busy
     /// handler, which sleeps and retries and lets unlucky writers wait for hundreds of ms.
     writers: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// When this process last asked PostgreSQL to analyse each table (see
+    /// [`Db::refresh_statistics_soon`]).
+    analysed: std::sync::Arc<
+        std::sync::Mutex<std::collections::HashMap<&'static str, std::time::Instant>>,
+    >,
 }
+
+/// How often one process may ask PostgreSQL to analyse one table.
+const ANALYSE_AT_MOST_EVERY: Duration = Duration::from_secs(60);
 
 /// Whether the database can serve requests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,6 +244,7 @@ impl Db {
         Ok(Self {
             pool,
             writers: Default::default(),
+            analysed: Default::default(),
         })
     }
 
@@ -246,6 +255,37 @@ impl Db {
             Pool::Sqlite(_) => Some(self.writers.lock().await),
             Pool::Postgres(_) => None,
         }
+    }
+
+    /// After a bulk write to `table`, has PostgreSQL gather its planner statistics in the
+    /// background (at most once a minute per table and process; nothing to do on SQLite).
+    /// Autovacuum would, but only a minute or so later; until then PostgreSQL plans with no
+    /// statistics, believes a 50,000-member group to be nearly empty and reads all of it to
+    /// remove a few hundred members. This is PostgreSQL's own advice after a bulk load.
+    pub fn refresh_statistics_soon(&self, table: &'static str) {
+        let Pool::Postgres(pool) = &self.pool else {
+            return;
+        };
+        {
+            let mut analysed = self.analysed.lock().unwrap_or_else(|e| e.into_inner());
+            let now = std::time::Instant::now();
+            if analysed
+                .get(table)
+                .is_some_and(|at| now.duration_since(*at) < ANALYSE_AT_MOST_EVERY)
+            {
+                return;
+            }
+            analysed.insert(table, now);
+        }
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            if let Err(error) = sqlx::query(&format!("analyze {table}"))
+                .execute(&pool)
+                .await
+            {
+                tracing::warn!(%error, table, "analysing a table after a bulk write failed");
+            }
+        });
     }
 
     pub fn engine(&self) -> Engine {

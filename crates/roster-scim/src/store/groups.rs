@@ -126,6 +126,21 @@ async fn unknown_members(
     Ok(unknown)
 }
 
+/// After a write of at least a chunk of member ids, PostgreSQL is asked to refresh its
+/// statistics of memberships (see `Db::refresh_statistics_soon`).
+fn after_member_writes(scope: &TenantScope, members: &[MemberWrite]) {
+    let ids: usize = members
+        .iter()
+        .map(|change| match change {
+            MemberWrite::Add(ids) | MemberWrite::Remove(ids) => ids.len(),
+            MemberWrite::RemoveAll => 0,
+        })
+        .sum();
+    if ids >= CHUNK {
+        scope.db().refresh_statistics_soon("scim_memberships");
+    }
+}
+
 async fn check_members(scope: &TenantScope, members: &[MemberWrite]) -> Result<(), WriteError> {
     let unknown = unknown_members(scope, members).await?;
     if unknown.is_empty() {
@@ -212,6 +227,7 @@ pub(crate) async fn insert(
         write_members!(tx, tenant, id, members);
         tx.commit().await?;
     });
+    after_member_writes(scope, members);
     Ok(())
 }
 
@@ -232,7 +248,7 @@ pub(crate) async fn update(
         "update scim_groups set version = version + 1, updated_at = $3 \
          where tenant_id = $1 and id = $2 returning {COLUMNS}"
     );
-    Ok(Ok(with_pool!(scope.db(), pool => {
+    let row = with_pool!(scope.db(), pool => {
         let mut tx = pool.begin().await?;
         let row: Option<GroupRow> = sqlx::query_as(&lock)
             .bind(tenant).bind(id).bind(now)
@@ -266,7 +282,9 @@ pub(crate) async fn update(
         };
         tx.commit().await?;
         row
-    })))
+    });
+    after_member_writes(scope, write.members);
+    Ok(Ok(row))
 }
 
 pub(crate) async fn get(scope: &TenantScope, id: &str) -> Result<Option<GroupRow>, sqlx::Error> {

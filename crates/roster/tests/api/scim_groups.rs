@@ -367,3 +367,60 @@ test_on_both_engines! {
         assert_eq!(globex.get(&format!("/Groups/{theirs}")).await.body["displayName"], "Secret Team");
     }
 }
+
+/// PostgreSQL has no statistics of a table until autovacuum's first pass, a minute or so after
+/// a bulk load; until then it takes a freshly pushed 50,000-member group for nearly empty and
+/// reads all of it to remove a few hundred members. A bulk membership write has them gathered
+/// at once; small writes leave it to autovacuum.
+#[tokio::test]
+async fn on_postgres_a_bulk_membership_write_has_statistics_gathered_at_once() {
+    let Some(database) = roster_tenant::testing::TestDatabase::postgres().await else {
+        return;
+    };
+    let app = spawn_app(&database).await;
+    let scim = app.scim_tenant("acme").await;
+    let tenant = app.tenancy.tenant("acme").await.unwrap();
+    let ids: Vec<String> = (0..600).map(|n| format!("seed-{n:03}")).collect();
+    let statistics = || async {
+        let n: i64 = with_pool!(app.tenancy.db(), pool => {
+            sqlx::query_scalar("select count(*) from pg_stats where tablename = 'scim_memberships' and attname = 'group_id'")
+                .fetch_one(pool).await.unwrap()
+        });
+        n
+    };
+    with_pool!(app.tenancy.db(), pool => {
+        // Only Roster may analyse here, so that the test shows what Roster does.
+        sqlx::query("alter table scim_memberships set (autovacuum_enabled = false)").execute(pool).await.unwrap();
+        for id in &ids {
+            sqlx::query("insert into scim_users (tenant_id, id, user_name, user_name_lower, active, doc, version, created_at, updated_at) \
+                         values ($1, $2, $2, $2, true, '{}', 1, now(), now())")
+                .bind(&tenant.id).bind(id).execute(pool).await.unwrap();
+        }
+    });
+    let few: Vec<&str> = ids.iter().take(10).map(String::as_str).collect();
+    create_group(&scim, "Admins", &few).await;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(
+        statistics().await,
+        0,
+        "a small write leaves statistics to autovacuum"
+    );
+
+    let group = create_group(&scim, "Everyone", &[]).await;
+    let members: Vec<Value> = ids.iter().map(|id| json!({ "value": id })).collect();
+    let pushed = scim
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/Groups/{group}?excludedAttributes=members"),
+            Some(&patch(
+                json!([{ "op": "add", "path": "members", "value": members }]),
+            )),
+            &[],
+        )
+        .await;
+    assert_eq!(pushed.status, 200, "{}", pushed.body);
+    crate::helpers::eventually(10, "statistics of memberships", || async {
+        (statistics().await > 0).then_some(())
+    })
+    .await;
+}
