@@ -454,7 +454,6 @@ async fn by_ids(scope: &TenantScope, ids: &[String]) -> Result<Vec<WithGroups>, 
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!("select {WITH_GROUPS} from scim_users u where u.tenant_id = $1 and u.id ");
     let rows: Vec<PackedRow> = match scope.db().pools() {
         PoolRef::Postgres(pool) => {
             sqlx::query_as(&by_ids_sql_postgres())
@@ -465,7 +464,10 @@ async fn by_ids(scope: &TenantScope, ids: &[String]) -> Result<Vec<WithGroups>, 
         }
         PoolRef::Sqlite(pool) => {
             let list: Vec<String> = (2..ids.len() + 2).map(|n| format!("${n}")).collect();
-            let sql = format!("{sql}in ({})", list.join(", "));
+            let sql = format!(
+                "select {WITH_GROUPS} from scim_users u where u.tenant_id = $1 and u.id in ({})",
+                list.join(", ")
+            );
             let mut rows = sqlx::query_as(&sql).bind(scope.tenant_id());
             for id in ids {
                 rows = rows.bind(id.as_str());
